@@ -1,0 +1,218 @@
+//! The callback context: one typed, versioned value saying which step comes next. Each step is
+//! safe to run again, so a re-delivered callback does no harm.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::HandlerError;
+use crate::model::{AccountId, CreateAccountRequestId};
+use crate::protocol::Action;
+
+pub const CONTEXT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackContext {
+    pub version: u32,
+    pub stage: Stage,
+    /// Consecutive polls or retries of this stage; chooses the next delay.
+    #[serde(default)]
+    pub attempt: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "name",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Stage {
+    /// CREATE: look for an account or request this resource already started, else CreateAccount.
+    StartCreate,
+    /// CREATE: poll DescribeCreateAccountStatus.
+    AwaitCreation {
+        request_id: CreateAccountRequestId,
+        gov_cloud: bool,
+    },
+    /// CREATE: record the GovCloud id and move the new account to its parent.
+    PlaceAccount {
+        account_id: AccountId,
+        gov_cloud_account_id: Option<AccountId>,
+    },
+    /// CREATE: read the finished account back.
+    DescribeCreated { account_id: AccountId },
+    /// UPDATE: compare with the live account and apply the difference.
+    ApplyUpdate,
+    /// DELETE: CloseAccount.
+    CloseAccount,
+    /// DELETE: wait until the account is no longer ACTIVE.
+    AwaitClosure { account_id: AccountId },
+}
+
+impl Stage {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Stage::StartCreate => "startCreate",
+            Stage::AwaitCreation { .. } => "awaitCreation",
+            Stage::PlaceAccount { .. } => "placeAccount",
+            Stage::DescribeCreated { .. } => "describeCreated",
+            Stage::ApplyUpdate => "applyUpdate",
+            Stage::CloseAccount => "closeAccount",
+            Stage::AwaitClosure { .. } => "awaitClosure",
+        }
+    }
+
+    fn action(&self) -> Action {
+        match self {
+            Stage::StartCreate
+            | Stage::AwaitCreation { .. }
+            | Stage::PlaceAccount { .. }
+            | Stage::DescribeCreated { .. } => Action::Create,
+            Stage::ApplyUpdate => Action::Update,
+            Stage::CloseAccount | Stage::AwaitClosure { .. } => Action::Delete,
+        }
+    }
+}
+
+impl CallbackContext {
+    pub fn new(stage: Stage) -> Self {
+        CallbackContext {
+            version: CONTEXT_VERSION,
+            stage,
+            attempt: 0,
+        }
+    }
+
+    /// The same stage once more (a poll or a retry).
+    pub fn again(&self) -> Self {
+        CallbackContext {
+            attempt: self.attempt.saturating_add(1),
+            ..self.clone()
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The context CloudFormation passed back, or the action's first stage when there is none.
+    pub fn from_request(
+        action: Action,
+        raw: Option<&Value>,
+    ) -> Result<CallbackContext, HandlerError> {
+        let ctx = match raw {
+            None | Some(Value::Null) => return Ok(Self::first(action)),
+            Some(v) => {
+                if let Some(version) = v.get("version").and_then(Value::as_u64) {
+                    if version != u64::from(CONTEXT_VERSION) {
+                        return Err(HandlerError::InvalidRequest(format!(
+                            "callbackContext.version: {version} is not supported (this handler writes version {CONTEXT_VERSION})"
+                        )));
+                    }
+                }
+                serde_path_to_error::deserialize::<_, CallbackContext>(v).map_err(|e| {
+                    HandlerError::InvalidRequest(format!(
+                        "callbackContext.{}: {}",
+                        e.path(),
+                        e.inner()
+                    ))
+                })?
+            }
+        };
+        if ctx.stage.action() != action {
+            return Err(HandlerError::InvalidRequest(format!(
+                "callbackContext.stage: {} belongs to {}, not {}",
+                ctx.stage.name(),
+                ctx.stage.action().as_str(),
+                action.as_str()
+            )));
+        }
+        Ok(ctx)
+    }
+
+    fn first(action: Action) -> CallbackContext {
+        Self::new(match action {
+            Action::Create => Stage::StartCreate,
+            Action::Update => Stage::ApplyUpdate,
+            // READ and LIST have no stages; the dispatcher never asks for theirs.
+            Action::Delete | Action::Read | Action::List => Stage::CloseAccount,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn context_round_trips_through_json() {
+        let ctx = CallbackContext::new(Stage::AwaitCreation {
+            request_id: CreateAccountRequestId::parse("car-0123456789").unwrap(),
+            gov_cloud: true,
+        })
+        .again();
+        let v = ctx.to_json();
+        assert_eq!(
+            v,
+            json!({"version": 1, "stage": {"name": "awaitCreation", "requestId": "car-0123456789", "govCloud": true}, "attempt": 1})
+        );
+        assert_eq!(
+            CallbackContext::from_request(Action::Create, Some(&v)).unwrap(),
+            ctx
+        );
+    }
+
+    #[test]
+    fn no_context_means_the_first_stage_of_the_action() {
+        assert_eq!(
+            CallbackContext::from_request(Action::Create, None)
+                .unwrap()
+                .stage,
+            Stage::StartCreate
+        );
+        assert_eq!(
+            CallbackContext::from_request(Action::Update, None)
+                .unwrap()
+                .stage,
+            Stage::ApplyUpdate
+        );
+        assert_eq!(
+            CallbackContext::from_request(Action::Delete, None)
+                .unwrap()
+                .stage,
+            Stage::CloseAccount
+        );
+    }
+
+    #[test]
+    fn context_of_another_action_is_invalid_request() {
+        let v = CallbackContext::new(Stage::ApplyUpdate).to_json();
+        let e = CallbackContext::from_request(Action::Delete, Some(&v)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "callbackContext.stage: applyUpdate belongs to UPDATE, not DELETE"
+        );
+    }
+
+    #[test]
+    fn unknown_version_and_bad_ids_are_invalid_request() {
+        let e = CallbackContext::from_request(
+            Action::Create,
+            Some(&json!({"version": 9, "stage": {"name": "startCreate"}})),
+        );
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .starts_with("callbackContext.version: 9"));
+        let e = CallbackContext::from_request(
+            Action::Create,
+            Some(&json!({"version": 1, "stage": {"name": "placeAccount", "accountId": "12"}})),
+        );
+        let msg = e.unwrap_err().to_string();
+        assert!(
+            msg.starts_with("callbackContext.stage") && msg.contains("12 digits"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! Routes one request to its action and turns the outcome into a ProgressEvent. The binary
+//! never returns a Lambda error: a bad payload, a handler error, a timeout, even a panic inside
+//! handler code become a FAILED (or, for a write step that can be re-run, IN_PROGRESS) event.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tracing::{field, info, warn, Instrument};
+
+use crate::backoff::{fnv1a, retry_delay};
+use crate::context::CallbackContext;
+use crate::error::HandlerError;
+use crate::model::ResourceModel;
+use crate::org::{Clients, Organizations};
+use crate::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
+use crate::{create, delete, list, read, update};
+
+/// One invocation's view: the request, Organizations as the caller, and the jitter seed.
+pub struct Invocation<'a> {
+    pub request: &'a HandlerRequest,
+    pub org: Organizations,
+    pub seed: u64,
+}
+
+impl Invocation<'_> {
+    /// A stable identity for this resource (stack + logical id), recorded on accounts it creates
+    /// so that a re-delivered create adopts its own account instead of making a second one.
+    pub fn resource_identity(&self) -> Option<String> {
+        let logical = self
+            .request
+            .logical_resource_id
+            .as_deref()
+            .filter(|l| !l.is_empty())?;
+        let stack = self.request.stack_id.as_deref().unwrap_or("");
+        Some(format!("{:016x}", fnv1a(&[stack, logical])))
+    }
+
+    /// The model CloudFormation sent, decoded without the schema's rules.
+    pub fn incoming_model(&self) -> Result<ResourceModel, HandlerError> {
+        ResourceModel::from_value(self.request.resource_properties.as_ref())
+    }
+}
+
+/// What a step of CREATE, UPDATE or DELETE comes to.
+#[derive(Debug)]
+pub enum Step {
+    /// SUCCESS with the final model.
+    Done(ResourceModel),
+    /// SUCCESS of DELETE, without a model.
+    Deleted,
+    /// IN_PROGRESS: call back after `delay` seconds with `context`.
+    Continue {
+        model: ResourceModel,
+        context: CallbackContext,
+        delay: u32,
+        message: String,
+    },
+}
+
+impl Step {
+    /// Runs `stage` again later, after the backoff for `error`'s retry class.
+    pub fn retry(
+        model: ResourceModel,
+        context: CallbackContext,
+        seed: u64,
+        error: &HandlerError,
+    ) -> Step {
+        let class = error
+            .retry_class()
+            .unwrap_or(crate::error::RetryClass::Transient);
+        Step::Continue {
+            delay: retry_delay(class, context.attempt, seed),
+            model,
+            message: format!("waiting to try again: {error}"),
+            context: context.again(),
+        }
+    }
+}
+
+/// Handles one payload; the answer is always a ProgressEvent.
+pub async fn handle(clients: &Clients, payload: Value) -> ProgressEvent {
+    let clients = clients.clone();
+    // A panic inside the task comes back as a JoinError instead of tearing down the runtime.
+    let task = tokio::spawn(async move { route(&clients, payload).await });
+    match task.await {
+        Ok(event) => event,
+        Err(e) if e.is_panic() => {
+            let what = e.into_panic();
+            let text = what
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| what.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            warn!(panic = %text, "handler panicked");
+            ProgressEvent::failed(
+                HandlerErrorCode::InternalFailure,
+                format!("the handler failed unexpectedly: {text}"),
+            )
+        }
+        Err(e) => ProgressEvent::failed(
+            HandlerErrorCode::InternalFailure,
+            format!("the handler task ended early: {e}"),
+        ),
+    }
+}
+
+async fn route(clients: &Clients, payload: Value) -> ProgressEvent {
+    let request = match parse_request(&payload) {
+        Ok(r) => r,
+        Err(e) => return ProgressEvent::failed(e.code(), e.to_string()),
+    };
+    drop(payload);
+    let action = match request.action() {
+        Ok(a) => a,
+        Err(e) => return ProgressEvent::failed(e.code(), e.to_string()),
+    };
+    let span = tracing::info_span!(
+        "request",
+        action = action.as_str(),
+        logical_resource_id = request.logical_resource_id.as_deref().unwrap_or(""),
+        stage = field::Empty,
+        account_id = field::Empty,
+    );
+    async move {
+        let event = match action {
+            Action::Create | Action::Update | Action::Delete => {
+                write(clients, &request, action).await
+            }
+            Action::Read => read_only(clients, &request, action).await,
+            Action::List => read_only(clients, &request, action).await,
+        };
+        info!(
+            status = ?event.status(),
+            error_code = event.error_code().map(|c| format!("{c:?}")),
+            delay = event.callback_delay_seconds(),
+            "answered"
+        );
+        event
+    }
+    .instrument(span)
+    .await
+}
+
+fn invocation<'a>(
+    clients: &Clients,
+    request: &'a HandlerRequest,
+) -> Result<Invocation<'a>, HandlerError> {
+    let creds = request.caller_credentials()?;
+    let seed = fnv1a(&[
+        request.bearer_token.as_deref().unwrap_or(""),
+        request.logical_resource_id.as_deref().unwrap_or(""),
+    ]);
+    Ok(Invocation {
+        request,
+        org: clients.for_caller(&creds, request.region.as_deref()),
+        seed,
+    })
+}
+
+/// Longest time one step may take: CloudFormation allows 60 s for writes, 30 s for reads.
+fn step_budget(action: Action) -> Duration {
+    match action {
+        Action::Create | Action::Update | Action::Delete => Duration::from_secs(50),
+        Action::Read | Action::List => Duration::from_secs(25),
+    }
+}
+
+async fn write(clients: &Clients, request: &HandlerRequest, action: Action) -> ProgressEvent {
+    let context = match CallbackContext::from_request(action, request.callback_context.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return failed(&e),
+    };
+    tracing::Span::current().record("stage", context.stage.name());
+    let inv = match invocation(clients, request) {
+        Ok(i) => i,
+        Err(e) => return failed(&e),
+    };
+    info!(attempt = context.attempt, "step");
+    let run = async {
+        match action {
+            Action::Create => create::run(&inv, &context).await,
+            Action::Update => update::run(&inv, &context).await,
+            Action::Delete => delete::run(&inv, &context).await,
+            Action::Read | Action::List => Err(HandlerError::InternalFailure(format!(
+                "{} is not a write action",
+                action.as_str()
+            ))),
+        }
+    };
+    let outcome = match tokio::time::timeout(step_budget(action), run).await {
+        Ok(outcome) => outcome,
+        // Every step is safe to re-run, so a slow step is simply tried again.
+        Err(_) => Err(HandlerError::retry(
+            crate::error::RetryClass::Transient,
+            format!("step {} did not finish in time", context.stage.name()),
+        )),
+    };
+    match outcome {
+        Ok(step) => step_event(step),
+        // Throttling, concurrent modification, transient faults: the same step again, later.
+        Err(e) if e.retry_class().is_some() => {
+            warn!(error = %e, "retryable; calling back later");
+            let model = inv.incoming_model().unwrap_or_default();
+            step_event(Step::retry(model, context, inv.seed, &e))
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+async fn read_only(clients: &Clients, request: &HandlerRequest, action: Action) -> ProgressEvent {
+    let inv = match invocation(clients, request) {
+        Ok(i) => i,
+        Err(e) => return failed(&e),
+    };
+    let run = async {
+        match action {
+            Action::Read => read::run(&inv)
+                .await
+                .map(|m| ProgressEvent::success(m.to_wire())),
+            Action::List => list::run(&inv).await.map(|(models, token)| {
+                ProgressEvent::listed(models.iter().map(ResourceModel::to_wire).collect(), token)
+            }),
+            Action::Create | Action::Update | Action::Delete => Err(HandlerError::InternalFailure(
+                format!("{} is not a read action", action.as_str()),
+            )),
+        }
+    };
+    match tokio::time::timeout(step_budget(action), run).await {
+        Ok(Ok(event)) => event,
+        // READ and LIST never answer IN_PROGRESS: a retryable error fails with its code and
+        // CloudFormation decides whether to call again.
+        Ok(Err(e)) => failed(&e),
+        Err(_) => ProgressEvent::failed(
+            HandlerErrorCode::NetworkFailure,
+            format!(
+                "{} did not finish within {} seconds",
+                action.as_str(),
+                step_budget(action).as_secs()
+            ),
+        ),
+    }
+}
+
+fn step_event(step: Step) -> ProgressEvent {
+    match step {
+        Step::Done(model) => ProgressEvent::success(model.to_wire()),
+        Step::Deleted => ProgressEvent::deleted(),
+        Step::Continue {
+            model,
+            context,
+            delay,
+            message,
+        } => ProgressEvent::in_progress(model.to_wire(), context.to_json(), delay, message),
+    }
+}
+
+fn failed(e: &HandlerError) -> ProgressEvent {
+    ProgressEvent::failed(e.code(), e.to_string())
+}

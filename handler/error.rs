@@ -1,0 +1,121 @@
+//! Every way a request can fail, as one enum, and its HandlerErrorCode. The match in `code` has
+//! no wildcard arm: a new variant does not compile until someone decides its code.
+
+use crate::protocol::HandlerErrorCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandlerError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    InvalidCredentials(String),
+    #[error("{0}")]
+    NotUpdatable(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    AccessDenied(String),
+    #[error("{0}")]
+    UnauthorizedTagging(String),
+    /// A conflict that waiting will not fix.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    ServiceLimit(String),
+    #[error("{0}")]
+    NotStabilized(String),
+    /// The service refused for a reason of its own (not retryable).
+    #[error("{0}")]
+    Service(String),
+    /// The service failed internally and said to try later.
+    #[error("{0}")]
+    ServiceInternal(String),
+    #[error("{0}")]
+    InvalidTypeConfiguration(String),
+    #[error("{0}")]
+    InternalFailure(String),
+    /// Worth trying again after a wait; `class` chooses the wait.
+    #[error("{message}")]
+    Retryable { class: RetryClass, message: String },
+}
+
+/// Why a retry is worth it, which chooses the backoff and the final code if waiting runs out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// TooManyRequestsException and other throttling.
+    Throttled,
+    /// ConcurrentModificationException, CONCURRENT_ACCOUNT_MODIFICATION, a parent that moved.
+    Contention,
+    /// 5xx, ServiceException, network failures and timeouts.
+    Transient,
+    /// FinalizingOrganizationException: a new organization, for up to an hour.
+    OrganizationFinalizing,
+    /// CLOSE_ACCOUNT_REQUESTS_LIMIT_EXCEEDED: too many closes in flight.
+    CloseRequestsInFlight,
+    /// A freshly created account not yet visible to DescribeAccount.
+    NotYetVisible,
+}
+
+impl HandlerError {
+    pub fn retry(class: RetryClass, message: impl Into<String>) -> HandlerError {
+        HandlerError::Retryable {
+            class,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> HandlerErrorCode {
+        match self {
+            HandlerError::InvalidRequest(_) => HandlerErrorCode::InvalidRequest,
+            HandlerError::InvalidCredentials(_) => HandlerErrorCode::InvalidCredentials,
+            HandlerError::NotUpdatable(_) => HandlerErrorCode::NotUpdatable,
+            HandlerError::AlreadyExists(_) => HandlerErrorCode::AlreadyExists,
+            HandlerError::NotFound(_) => HandlerErrorCode::NotFound,
+            HandlerError::AccessDenied(_) => HandlerErrorCode::AccessDenied,
+            HandlerError::UnauthorizedTagging(_) => HandlerErrorCode::UnauthorizedTaggingOperation,
+            HandlerError::Conflict(_) => HandlerErrorCode::ResourceConflict,
+            HandlerError::ServiceLimit(_) => HandlerErrorCode::ServiceLimitExceeded,
+            HandlerError::NotStabilized(_) => HandlerErrorCode::NotStabilized,
+            HandlerError::Service(_) => HandlerErrorCode::GeneralServiceException,
+            HandlerError::ServiceInternal(_) => HandlerErrorCode::ServiceInternalError,
+            HandlerError::InvalidTypeConfiguration(_) => HandlerErrorCode::InvalidTypeConfiguration,
+            HandlerError::InternalFailure(_) => HandlerErrorCode::InternalFailure,
+            HandlerError::Retryable { class, .. } => class.code(),
+        }
+    }
+
+    pub fn retry_class(&self) -> Option<RetryClass> {
+        match self {
+            HandlerError::Retryable { class, .. } => Some(*class),
+            _ => None,
+        }
+    }
+}
+
+impl RetryClass {
+    /// The code reported when the wait cannot go on (READ and LIST never wait).
+    pub fn code(self) -> HandlerErrorCode {
+        match self {
+            RetryClass::Throttled => HandlerErrorCode::Throttling,
+            RetryClass::Contention => HandlerErrorCode::ResourceConflict,
+            RetryClass::Transient => HandlerErrorCode::ServiceInternalError,
+            RetryClass::OrganizationFinalizing => HandlerErrorCode::ResourceConflict,
+            RetryClass::CloseRequestsInFlight => HandlerErrorCode::ServiceLimitExceeded,
+            RetryClass::NotYetVisible => HandlerErrorCode::NotStabilized,
+        }
+    }
+}
+
+impl From<crate::protocol::RequestError> for HandlerError {
+    fn from(e: crate::protocol::RequestError) -> Self {
+        use crate::protocol::RequestError as R;
+        match e {
+            R::Credentials(m) => HandlerError::InvalidCredentials(m),
+            R::Malformed(_) | R::MissingAction | R::UnknownAction(_) => {
+                HandlerError::InvalidRequest(e.to_string())
+            }
+        }
+    }
+}

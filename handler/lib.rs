@@ -1,0 +1,26 @@
+//! CloudFormation resource handler for AWS Organizations member accounts.
+//!
+//! Layers, from the wire inwards:
+//! - `protocol`: the resource-provider protocol (requests, ProgressEvent, error codes); knows
+//!   nothing of Organizations.
+//! - `dispatch`: one exhaustive match on the action; retries through the callback loop.
+//! - `create`, `read`, `update`, `delete`, `list`: the account logic, one file per action.
+//! - `org` (the one seam to the SDK) and `translate` (pure model <-> SDK translation).
+//! - `schema`, `model`, `context`, `error`, `backoff`: the rules, the types, the stages.
+
+pub mod backoff;
+pub mod context;
+pub mod create;
+pub mod delete;
+pub mod dispatch;
+pub mod error;
+pub mod lambda;
+pub mod list;
+pub mod logging;
+pub mod model;
+pub mod org;
+pub mod protocol;
+pub mod read;
+pub mod schema;
+pub mod translate;
+pub mod update;

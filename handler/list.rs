@@ -1,0 +1,21 @@
+//! LIST: one page of ListAccounts per invocation; only accounts READ would find.
+
+use crate::dispatch::Invocation;
+use crate::error::HandlerError;
+use crate::model::ResourceModel;
+use crate::translate::summary_model;
+
+pub async fn run(
+    inv: &Invocation<'_>,
+) -> Result<(Vec<ResourceModel>, Option<String>), HandlerError> {
+    let (accounts, next) = inv
+        .org
+        .accounts_page(inv.request.next_token.clone())
+        .await?;
+    let models = accounts
+        .iter()
+        .filter(|a| a.is_live())
+        .map(summary_model)
+        .collect();
+    Ok((models, next))
+}

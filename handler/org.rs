@@ -1,0 +1,469 @@
+//! The one seam to the AWS SDK: every Organizations call the handler makes goes through here,
+//! with the caller's credentials, and comes back as our types or a classified HandlerError.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use aws_sdk_organizations::config::http::HttpResponse;
+use aws_sdk_organizations::config::Region;
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
+use aws_sdk_organizations::{Client, Config};
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+
+use crate::error::{HandlerError, RetryClass};
+use crate::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
+use crate::protocol::CallerCredentials;
+use crate::translate::{self, AccountView, CreateStatus};
+
+/// What is built once per process: configuration, endpoint resolution and the HTTP client with
+/// its connection pool. Each request gets a client from it carrying the caller's credentials.
+#[derive(Clone)]
+pub struct Clients {
+    template: Config,
+}
+
+impl Clients {
+    /// The production configuration. The endpoint can be redirected only through the SDK's
+    /// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ORGANIZATIONS variables. No credentials are
+    /// loaded: the function's own role is never used.
+    pub async fn from_environment() -> Clients {
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .no_credentials()
+            .region(Region::from_static("us-east-1"))
+            // Short SDK-level retries; longer waits go through CloudFormation's callback loop,
+            // so that one invocation stays well within its 60-second limit.
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(10))
+                    .operation_timeout(Duration::from_secs(25))
+                    .build(),
+            )
+            .load()
+            .await;
+        Clients {
+            template: Config::from(&shared),
+        }
+    }
+
+    /// Builds on an existing client configuration (tests hand in a mocked one).
+    pub fn from_config(template: Config) -> Clients {
+        Clients { template }
+    }
+
+    pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {
+        let credentials = Credentials::new(
+            creds.access_key_id.clone(),
+            creds.secret_access_key.clone(),
+            creds.session_token.clone(),
+            None,
+            "cloudformation-caller",
+        );
+        let conf = self
+            .template
+            .to_builder()
+            .credentials_provider(credentials)
+            .region(Region::new(signing_region(region.unwrap_or("us-east-1"))))
+            .build();
+        Organizations {
+            client: Client::from_conf(conf),
+        }
+    }
+}
+
+/// Organizations is global: requests are signed for the partition's home region.
+pub fn signing_region(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "us-gov-west-1"
+    } else if region.starts_with("cn-") {
+        "cn-northwest-1"
+    } else if region.starts_with("us-iso-") {
+        "us-iso-east-1"
+    } else if region.starts_with("us-isob-") {
+        "us-isob-east-1"
+    } else {
+        "us-east-1"
+    }
+}
+
+/// The ConstraintViolationException reason, for operations that can raise one.
+trait ConstraintReason {
+    fn reason(&self) -> Option<String> {
+        None
+    }
+}
+
+macro_rules! with_reason {
+    ($($err:ty),*) => {$(
+        impl ConstraintReason for $err {
+            fn reason(&self) -> Option<String> {
+                match self {
+                    Self::ConstraintViolationException(e) => e.reason().map(|r| r.as_str().to_owned()),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+macro_rules! without_reason {
+    ($($err:ty),*) => {$( impl ConstraintReason for $err {} )*};
+}
+
+use aws_sdk_organizations::operation as op;
+with_reason!(
+    op::close_account::CloseAccountError,
+    op::create_account::CreateAccountError,
+    op::create_gov_cloud_account::CreateGovCloudAccountError,
+    op::tag_resource::TagResourceError,
+    op::untag_resource::UntagResourceError
+);
+without_reason!(
+    op::describe_account::DescribeAccountError,
+    op::list_parents::ListParentsError,
+    op::list_roots::ListRootsError,
+    op::list_tags_for_resource::ListTagsForResourceError,
+    op::list_accounts::ListAccountsError,
+    op::move_account::MoveAccountError,
+    op::describe_create_account_status::DescribeCreateAccountStatusError,
+    op::list_create_account_status::ListCreateAccountStatusError
+);
+
+fn classify<E>(op: &str, err: SdkError<E, HttpResponse>) -> HandlerError
+where
+    E: ProvideErrorMetadata + ConstraintReason + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            translate::service_error(
+                op,
+                e.code().unwrap_or("UnknownError"),
+                e.message().unwrap_or(""),
+                e.reason().as_deref(),
+                se.raw().status().as_u16(),
+            )
+        }
+        SdkError::TimeoutError(_) => HandlerError::retry(
+            RetryClass::Transient,
+            format!("Organizations {op}: timed out; the handler tries again"),
+        ),
+        SdkError::DispatchFailure(d) => HandlerError::retry(
+            RetryClass::Transient,
+            format!(
+                "Organizations {op}: could not reach the endpoint ({}); the handler tries again",
+                if d.is_io() {
+                    "I/O error"
+                } else if d.is_timeout() {
+                    "timeout"
+                } else {
+                    "connection failure"
+                }
+            ),
+        ),
+        SdkError::ResponseError(_) => HandlerError::retry(
+            RetryClass::Transient,
+            format!("Organizations {op}: unreadable response; the handler tries again"),
+        ),
+        _ => HandlerError::InternalFailure(format!(
+            "Organizations {op}: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        )),
+    }
+}
+
+/// One caller's view of Organizations.
+pub struct Organizations {
+    client: Client,
+}
+
+/// Safety net for paginated listings: a service that repeats its pages (moto's
+/// ListCreateAccountStatus does) must not keep the handler busy past its time limit.
+const MAX_PAGES: usize = 500;
+
+impl Organizations {
+    pub async fn describe_account(&self, id: &AccountId) -> Result<AccountView, HandlerError> {
+        let out = self
+            .client
+            .describe_account()
+            .account_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| classify("DescribeAccount", e))?;
+        let account = out
+            .account()
+            .ok_or_else(|| HandlerError::Service("DescribeAccount returned no account".into()))?;
+        translate::account_view(account)
+    }
+
+    pub async fn parent_of(&self, id: &AccountId) -> Result<ParentId, HandlerError> {
+        let out = self
+            .client
+            .list_parents()
+            .child_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| classify("ListParents", e))?;
+        let parent = out.parents().first().and_then(|p| p.id()).ok_or_else(|| {
+            HandlerError::Service(format!("ListParents returned no parent for {id}"))
+        })?;
+        ParentId::parse(parent).map_err(|_| {
+            HandlerError::Service(format!(
+                "ListParents returned a malformed parent id {parent:?}"
+            ))
+        })
+    }
+
+    pub async fn root_id(&self) -> Result<ParentId, HandlerError> {
+        let out = self
+            .client
+            .list_roots()
+            .send()
+            .await
+            .map_err(|e| classify("ListRoots", e))?;
+        let root = out
+            .roots()
+            .first()
+            .and_then(|r| r.id())
+            .ok_or_else(|| HandlerError::Service("ListRoots returned no root".into()))?;
+        ParentId::parse(root).map_err(|_| {
+            HandlerError::Service(format!("ListRoots returned a malformed root id {root:?}"))
+        })
+    }
+
+    /// All tags of an account, following every NextToken.
+    pub async fn tags_of(&self, id: &AccountId) -> Result<BTreeMap<String, String>, HandlerError> {
+        let mut tags = BTreeMap::new();
+        let mut token: Option<String> = None;
+        let mut seen = HashSet::new();
+        for _ in 0..MAX_PAGES {
+            let out = self
+                .client
+                .list_tags_for_resource()
+                .resource_id(id.as_str())
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| classify("ListTagsForResource", e))?;
+            for t in out.tags() {
+                tags.insert(t.key().to_owned(), t.value().to_owned());
+            }
+            token = out.next_token().map(str::to_owned);
+            match &token {
+                Some(t) if seen.insert(t.clone()) => continue,
+                _ => return Ok(tags),
+            }
+        }
+        Ok(tags)
+    }
+
+    /// One page of ListAccounts.
+    pub async fn accounts_page(
+        &self,
+        token: Option<String>,
+    ) -> Result<(Vec<AccountView>, Option<String>), HandlerError> {
+        let out = self
+            .client
+            .list_accounts()
+            .max_results(20)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| classify("ListAccounts", e))?;
+        let accounts = out
+            .accounts()
+            .iter()
+            .map(translate::account_view)
+            .collect::<Result<_, _>>()?;
+        Ok((accounts, out.next_token().map(str::to_owned)))
+    }
+
+    /// Every account of the organization.
+    pub async fn all_accounts(&self) -> Result<Vec<AccountView>, HandlerError> {
+        let mut all = Vec::new();
+        let mut seen_tokens = HashSet::new();
+        let mut token = None;
+        for _ in 0..MAX_PAGES {
+            let (page, next) = self.accounts_page(token).await?;
+            all.extend(page);
+            match next {
+                Some(t) if seen_tokens.insert(t.clone()) => token = Some(t),
+                _ => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// Create requests still in progress.
+    pub async fn creations_in_progress(&self) -> Result<Vec<CreateStatus>, HandlerError> {
+        let mut found = Vec::new();
+        let mut seen_ids = HashSet::new();
+        let mut seen_tokens = HashSet::new();
+        let mut token = None;
+        for _ in 0..MAX_PAGES {
+            let out = self
+                .client
+                .list_create_account_status()
+                .states(CreateAccountState::InProgress)
+                .max_results(20)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| classify("ListCreateAccountStatus", e))?;
+            let mut new_items = false;
+            for s in out.create_account_statuses() {
+                let status = translate::create_status(s)?;
+                if seen_ids.insert(status.request_id.clone()) {
+                    new_items = true;
+                    found.push(status);
+                }
+            }
+            match out.next_token() {
+                Some(t) if new_items && seen_tokens.insert(t.to_owned()) => {
+                    token = Some(t.to_owned())
+                }
+                _ => break,
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn create_account(
+        &self,
+        req: &CreateRequest<'_>,
+    ) -> Result<CreateStatus, HandlerError> {
+        let tags = translate::sdk_tags(req.tags)?;
+        let billing = IamUserAccessToBilling::from(req.billing.as_str());
+        let status = if req.gov_cloud {
+            let out = self
+                .client
+                .create_gov_cloud_account()
+                .account_name(req.name)
+                .email(req.email)
+                .role_name(req.role_name)
+                .iam_user_access_to_billing(billing)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| classify("CreateGovCloudAccount", e))?;
+            out.create_account_status().cloned()
+        } else {
+            let out = self
+                .client
+                .create_account()
+                .account_name(req.name)
+                .email(req.email)
+                .role_name(req.role_name)
+                .iam_user_access_to_billing(billing)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|e| classify("CreateAccount", e))?;
+            out.create_account_status().cloned()
+        };
+        let status = status
+            .ok_or_else(|| HandlerError::Service("CreateAccount returned no status".into()))?;
+        translate::create_status(&status)
+    }
+
+    pub async fn describe_creation(
+        &self,
+        id: &CreateAccountRequestId,
+    ) -> Result<CreateStatus, HandlerError> {
+        let out = self
+            .client
+            .describe_create_account_status()
+            .create_account_request_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| classify("DescribeCreateAccountStatus", e))?;
+        let status = out.create_account_status().ok_or_else(|| {
+            HandlerError::Service("DescribeCreateAccountStatus returned no status".into())
+        })?;
+        translate::create_status(status)
+    }
+
+    /// Moves an account; an account already in the destination counts as moved.
+    pub async fn move_account(
+        &self,
+        id: &AccountId,
+        from: &ParentId,
+        to: &ParentId,
+    ) -> Result<(), HandlerError> {
+        match self
+            .client
+            .move_account()
+            .account_id(id.as_str())
+            .source_parent_id(from.as_str())
+            .destination_parent_id(to.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_duplicate_account_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(classify("MoveAccount", e)),
+        }
+    }
+
+    pub async fn tag(
+        &self,
+        id: &AccountId,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), HandlerError> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .tag_resource()
+            .resource_id(id.as_str())
+            .set_tags(Some(translate::sdk_tags(tags)?))
+            .send()
+            .await
+            .map_err(|e| classify("TagResource", e))?;
+        Ok(())
+    }
+
+    pub async fn untag(&self, id: &AccountId, keys: &[String]) -> Result<(), HandlerError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .untag_resource()
+            .resource_id(id.as_str())
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map_err(|e| classify("UntagResource", e))?;
+        Ok(())
+    }
+
+    pub async fn close_account(&self, id: &AccountId) -> Result<(), HandlerError> {
+        self.client
+            .close_account()
+            .account_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| classify("CloseAccount", e))?;
+        Ok(())
+    }
+}
+
+/// What CreateAccount is called with.
+pub struct CreateRequest<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub role_name: &'a str,
+    pub billing: BillingAccess,
+    pub gov_cloud: bool,
+    pub tags: &'a BTreeMap<String, String>,
+}

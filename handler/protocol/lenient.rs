@@ -1,0 +1,96 @@
+//! Lenient scalar decoding: CloudFormation sends scalar values as strings, numbers or booleans
+//! depending on the path they took, and sometimes as explicit `null`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// Accepts a string, number or boolean (as its text) or null/absent (as None).
+pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected a string, found {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// Accepts true/false, "true"/"false" (any case) or null/absent (false).
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(b),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") || s.is_empty() => Ok(false),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected a boolean, found {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// A map of tag key to value (stackTags, systemTags); values may be scalars of any kind.
+pub fn tag_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                Value::Number(n) => Ok((k, n.to_string())),
+                Value::Bool(b) => Ok((k, b.to_string())),
+                Value::Null => Ok((k, String::new())),
+                other => Err(serde::de::Error::custom(format!(
+                    "tag {}: expected a string, found {}",
+                    quote(&k),
+                    kind(&other)
+                ))),
+            })
+            .collect(),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected an object of tag keys to values, found {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// A JSON value's kind, for messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Quotes a value for a message, cut short so that a huge input never becomes a huge message.
+pub fn quote(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.chars().count() <= MAX {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head:?}... ({} characters)", s.chars().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_cuts_huge_values_short() {
+        let huge = "x".repeat(1_000_000);
+        let q = quote(&huge);
+        assert!(q.len() < 120, "{q}");
+        assert!(q.ends_with("(1000000 characters)"));
+    }
+}
