@@ -1,1 +1,321 @@
-fn main() {}
+//! cfn-driver: plays CloudFormation for one resource. It sends one request (from an event file,
+//! or built from an action and properties), honours callbackDelaySeconds (optionally compressed),
+//! calls back with the returned callback context and model until SUCCESS or FAILED, prints one
+//! line per progress event on stderr, and the final event as JSON on stdout.
+//! Exit code: 0 SUCCESS, 1 FAILED, 2 usage or transport error.
+
+mod invoke;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use invoke::Target;
+
+const USAGE: &str = "\
+usage: cfn-driver (--event FILE | --action ACTION) [options]
+
+request:
+  --event FILE             a request in the protocol's shape (events/*.json)
+  --action ACTION          CREATE, READ, UPDATE, DELETE or LIST (builds a request)
+  --properties JSON|@FILE  desired resource properties
+  --previous JSON|@FILE    previous resource properties (UPDATE)
+  --stack-tags JSON|@FILE  stack-level tags, as an object
+  --logical-id ID          logical resource id (default MyAccount)
+  --stack-id ID            stack id (default a fixed local stack id)
+  --region REGION          request region (default us-east-1)
+  --next-token TOKEN       LIST: start from this page
+  --rollback               mark an UPDATE as a rollback
+  --all-pages              LIST: follow nextToken to the end
+
+how:
+  --endpoint URL           invoke through a Lambda Invoke API (http://127.0.0.1:9000 for
+                           `cargo lambda watch`, http://127.0.0.1:3001 for `sam local start-lambda`)
+                           instead of in-process
+  --function NAME          function name at --endpoint (default bootstrap)
+  --time-scale F           multiply callback delays by F (0 = no waiting; default 1)
+  --timeout-minutes N      give up after N minutes (default: the schema's handler timeout)
+  --verbose                show the handler's own log lines (in-process only)
+
+Credentials come from the event, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+AWS_SESSION_TOKEN, else clearly fake ones (fine for the local endpoint). In-process, the
+Organizations endpoint is the SDK's: set AWS_ENDPOINT_URL to use a local one.";
+
+struct Options {
+    event: Option<String>,
+    action: Option<String>,
+    properties: Option<Value>,
+    previous: Option<Value>,
+    stack_tags: Option<Value>,
+    logical_id: String,
+    stack_id: String,
+    region: String,
+    next_token: Option<String>,
+    rollback: bool,
+    all_pages: bool,
+    endpoint: Option<String>,
+    function: String,
+    time_scale: f64,
+    timeout_minutes: Option<u64>,
+    verbose: bool,
+}
+
+fn json_arg(flag: &str, raw: &str) -> Result<Value, String> {
+    let text = match raw.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| format!("{flag}: cannot read {path}: {e}"))?
+        }
+        None => raw.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{flag}: not JSON: {e}"))
+}
+
+fn parse_args(args: Vec<String>) -> Result<Options, String> {
+    let mut o = Options {
+        event: None,
+        action: None,
+        properties: None,
+        previous: None,
+        stack_tags: None,
+        logical_id: "MyAccount".into(),
+        stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/local/00000000-0000-0000-0000-000000000000".into(),
+        region: "us-east-1".into(),
+        next_token: None,
+        rollback: false,
+        all_pages: false,
+        endpoint: None,
+        function: "bootstrap".into(),
+        time_scale: 1.0,
+        timeout_minutes: None,
+        verbose: false,
+    };
+    let mut it = args.into_iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--event" => o.event = Some(value()?),
+            "--action" => o.action = Some(value()?.to_ascii_uppercase()),
+            "--properties" => o.properties = Some(json_arg("--properties", &value()?)?),
+            "--previous" => o.previous = Some(json_arg("--previous", &value()?)?),
+            "--stack-tags" => o.stack_tags = Some(json_arg("--stack-tags", &value()?)?),
+            "--logical-id" => o.logical_id = value()?,
+            "--stack-id" => o.stack_id = value()?,
+            "--region" => o.region = value()?,
+            "--next-token" => o.next_token = Some(value()?),
+            "--rollback" => o.rollback = true,
+            "--all-pages" => o.all_pages = true,
+            "--endpoint" => o.endpoint = Some(value()?),
+            "--function" => o.function = value()?,
+            "--time-scale" => {
+                o.time_scale = value()?
+                    .parse()
+                    .map_err(|_| "--time-scale: expected a number".to_owned())?;
+                if !(o.time_scale >= 0.0) {
+                    return Err("--time-scale: must be 0 or more".into());
+                }
+            }
+            "--timeout-minutes" => {
+                o.timeout_minutes = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--timeout-minutes: expected a whole number".to_owned())?,
+                )
+            }
+            "--verbose" => o.verbose = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if o.event.is_none() == o.action.is_none() {
+        return Err("give exactly one of --event FILE or --action ACTION".into());
+    }
+    Ok(o)
+}
+
+fn credentials() -> Value {
+    match (
+        std::env::var("AWS_ACCESS_KEY_ID"),
+        std::env::var("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Ok(id), Ok(secret)) => json!({
+            "accessKeyId": id, "secretAccessKey": secret,
+            "sessionToken": std::env::var("AWS_SESSION_TOKEN").ok(),
+        }),
+        _ => {
+            json!({"accessKeyId": "AKIAFAKEFAKEFAKE0000", "secretAccessKey": "fake-secret-for-local-use",
+                     "sessionToken": "fake-session-token"})
+        }
+    }
+}
+
+fn build_request(o: &Options) -> Result<Value, String> {
+    if let Some(path) = &o.event {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--event: cannot read {path}: {e}"))?;
+        return serde_json::from_str(&text).map_err(|e| format!("--event {path}: not JSON: {e}"));
+    }
+    let action = o.action.clone().unwrap_or_default();
+    Ok(json!({
+        "action": action,
+        "awsAccountId": "123456789012",
+        "bearerToken": format!("local-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()),
+        "region": o.region,
+        "resourceType": "AWS::Organizations::Account",
+        "resourceTypeVersion": "00000001",
+        "stackId": o.stack_id,
+        "nextToken": o.next_token,
+        "rollback": o.rollback,
+        "requestData": {
+            "callerCredentials": credentials(),
+            "logicalResourceId": o.logical_id,
+            "resourceProperties": o.properties.clone().unwrap_or(json!({})),
+            "previousResourceProperties": o.previous,
+            "stackTags": o.stack_tags,
+        },
+    }))
+}
+
+/// The schema's timeout for the action's handler, in minutes.
+fn schema_timeout(action: &str) -> u64 {
+    let schema = &organizations_account_handler::schema::Schema::get().raw()["handlers"];
+    schema[action.to_ascii_lowercase()]["timeoutInMinutes"]
+        .as_u64()
+        .unwrap_or(120)
+}
+
+fn line(started: Instant, action: &str, event: &Value) {
+    let status = event["status"].as_str().unwrap_or("?");
+    let mut text = format!(
+        "[{:>7.1}s] {action} {status}",
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(stage) = event
+        .pointer("/callbackContext/stage/name")
+        .and_then(Value::as_str)
+    {
+        text.push_str(&format!(" next={stage}"));
+    }
+    if let Some(d) = event["callbackDelaySeconds"].as_u64() {
+        text.push_str(&format!(" in {d}s"));
+    }
+    if let Some(id) = event
+        .pointer("/resourceModel/AccountId")
+        .and_then(Value::as_str)
+    {
+        text.push_str(&format!(" account={id}"));
+    }
+    if let Some(code) = event["errorCode"].as_str() {
+        text.push_str(&format!(" {code}"));
+    }
+    if let Some(m) = event["message"].as_str() {
+        text.push_str(&format!(": {m}"));
+    }
+    if let Some(models) = event["resourceModels"].as_array() {
+        text.push_str(&format!(" ({} models)", models.len()));
+    }
+    eprintln!("{text}");
+}
+
+async fn drive(o: Options) -> Result<i32, String> {
+    let mut request = build_request(&o)?;
+    let action = request["action"]
+        .as_str()
+        .unwrap_or("?")
+        .to_ascii_uppercase();
+    let target = match &o.endpoint {
+        Some(url) => Target::endpoint(url, &o.function)?,
+        None => Target::in_process(o.verbose).await,
+    };
+    let timeout =
+        Duration::from_secs(60 * o.timeout_minutes.unwrap_or_else(|| schema_timeout(&action)));
+    let started = Instant::now();
+    let mut listed: Vec<Value> = Vec::new();
+    loop {
+        let event = target.invoke(&request).await?;
+        line(started, &action, &event);
+        match event["status"].as_str() {
+            Some("IN_PROGRESS") => {
+                if started.elapsed() > timeout {
+                    eprintln!(
+                        "giving up: the operation ran past its {} minute timeout",
+                        timeout.as_secs() / 60
+                    );
+                    emit(&event);
+                    return Ok(1);
+                }
+                let delay = event["callbackDelaySeconds"].as_f64().unwrap_or(0.0) * o.time_scale;
+                tokio::time::sleep(Duration::from_secs_f64(delay)).await;
+                // As CloudFormation does: the returned model becomes the next call's properties.
+                request["callbackContext"] = event["callbackContext"].clone();
+                if let Some(model) = event.get("resourceModel") {
+                    set_properties(&mut request, model.clone());
+                }
+            }
+            Some("SUCCESS") if o.all_pages && event["nextToken"].is_string() => {
+                listed.extend(
+                    event["resourceModels"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                request["nextToken"] = event["nextToken"].clone();
+            }
+            Some("SUCCESS") => {
+                let mut event = event;
+                if o.all_pages {
+                    listed.extend(
+                        event["resourceModels"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                    event["resourceModels"] = Value::Array(std::mem::take(&mut listed));
+                }
+                emit(&event);
+                return Ok(0);
+            }
+            _ => {
+                emit(&event);
+                return Ok(1);
+            }
+        }
+    }
+}
+
+/// The final event on stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn emit(event: &Value) {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(event).unwrap_or_default();
+    let _ = writeln!(std::io::stdout(), "{text}");
+}
+
+fn set_properties(request: &mut Value, model: Value) {
+    if request.get("requestData").is_some() {
+        request["requestData"]["resourceProperties"] = model;
+    } else if request.get("request").is_some() {
+        request["request"]["desiredResourceState"] = model;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse_args(args) {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("cfn-driver: {e}\n");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let code = match drive(options).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cfn-driver: {e}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,238 @@
+//! Test harness: a real local AWS Organizations endpoint (moto server on 127.0.0.1, a free port,
+//! started and stopped per test), an organization in it, and the driver that plays
+//! CloudFormation against the handler with the SDK pointed at moto via AWS_ENDPOINT_URL.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_organizations::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_organizations::types::OrganizationFeatureSet;
+use aws_sdk_organizations::Client;
+use serde_json::Value;
+
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+fn moto_server() -> PathBuf {
+    if let Ok(path) = std::env::var("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/setup first (or set MOTO_SERVER)",
+        path.display()
+    );
+    path
+}
+
+impl Moto {
+    pub async fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let child = Command::new(moto_server())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on port {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        moto
+    }
+
+    pub fn client(&self) -> Client {
+        let conf = aws_sdk_organizations::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::from_static("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new(
+                "AKIAFAKEFAKEFAKE0000",
+                "fake",
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        Client::from_conf(conf)
+    }
+
+    /// Creates the organization and two OUs under the root.
+    pub async fn organization(&self) -> Org {
+        let client = self.client();
+        client
+            .create_organization()
+            .feature_set(OrganizationFeatureSet::All)
+            .send()
+            .await
+            .expect("create organization");
+        let root = client
+            .list_roots()
+            .send()
+            .await
+            .expect("list roots")
+            .roots()[0]
+            .id()
+            .unwrap()
+            .to_owned();
+        let mut ous = Vec::new();
+        for name in ["Workloads", "Sandbox"] {
+            let ou = client
+                .create_organizational_unit()
+                .parent_id(&root)
+                .name(name)
+                .send()
+                .await
+                .expect("create OU");
+            ous.push(ou.organizational_unit().unwrap().id().unwrap().to_owned());
+        }
+        Org {
+            root,
+            ou_a: ous[0].clone(),
+            ou_b: ous[1].clone(),
+            client,
+        }
+    }
+
+    /// Runs the driver (in-process handler, no waiting) and returns exit code, final event and
+    /// the progress lines.
+    pub async fn driver(&self, args: &[&str]) -> Outcome {
+        run_driver(
+            self.endpoint.clone(),
+            args.iter().map(|s| s.to_string()).collect(),
+        )
+        .await
+    }
+}
+
+/// The driver against `endpoint`; owned arguments so that runs can be spawned side by side.
+pub async fn run_driver(endpoint: String, args: Vec<String>) -> Outcome {
+    {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-driver"))
+            .args(&args)
+            .args(["--time-scale", "0"])
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .await
+            .expect("driver runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            event: serde_json::from_str(&stdout).unwrap_or(Value::Null),
+            progress: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Org {
+    pub root: String,
+    pub ou_a: String,
+    pub ou_b: String,
+    pub client: Client,
+}
+
+impl Org {
+    pub async fn parent_of(&self, account: &str) -> String {
+        let out = self
+            .client
+            .list_parents()
+            .child_id(account)
+            .send()
+            .await
+            .expect("list parents");
+        out.parents()[0].id().unwrap().to_owned()
+    }
+
+    pub async fn tags_of(&self, account: &str) -> Vec<(String, String)> {
+        let out = self
+            .client
+            .list_tags_for_resource()
+            .resource_id(account)
+            .send()
+            .await
+            .expect("list tags");
+        out.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
+    }
+
+    pub async fn accounts_with_email(&self, email: &str) -> usize {
+        let mut n = 0;
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_accounts()
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("list accounts");
+            n += out
+                .accounts()
+                .iter()
+                .filter(|a| a.email().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+                .count();
+            token = out.next_token().map(str::to_owned);
+            if token.is_none() {
+                return n;
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub event: Value,
+    pub progress: String,
+}
+
+impl Outcome {
+    pub fn model(&self) -> &Value {
+        &self.event["resourceModel"]
+    }
+    pub fn account_id(&self) -> String {
+        self.model()["AccountId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    pub fn error_code(&self) -> &str {
+        self.event["errorCode"].as_str().unwrap_or("")
+    }
+    pub fn message(&self) -> &str {
+        self.event["message"].as_str().unwrap_or("")
+    }
+}
