@@ -41,6 +41,11 @@ impl Invocation<'_> {
     }
 }
 
+/// The bookkeeping tag value that marks an account as created by this stack's resource.
+pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
+    format!("{:016x}", fnv1a(&[stack_id, logical_resource_id]))
+}
+
 /// What a step of CREATE, UPDATE or DELETE comes to.
 #[derive(Debug)]
 pub enum Step {

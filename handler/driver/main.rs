@@ -110,7 +110,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
                 o.time_scale = value()?
                     .parse()
                     .map_err(|_| "--time-scale: expected a number".to_owned())?;
-                if !(o.time_scale >= 0.0) {
+                if o.time_scale.is_nan() || o.time_scale < 0.0 {
                     return Err("--time-scale: must be 0 or more".into());
                 }
             }
