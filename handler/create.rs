@@ -57,12 +57,15 @@ async fn start(
 ) -> Result<Step, HandlerError> {
     let identity = inv.resource_identity();
 
-    // 1. An account with this e-mail: ours (a create whose context was lost) or someone else's.
+    // 1. A live account with this e-mail: ours (a create whose context was lost) or someone
+    // else's. Closed accounts are gone for CloudFormation and are never adopted; if one still
+    // holds the address, CreateAccount fails with EMAIL_ALREADY_EXISTS (AlreadyExists).
     let accounts = inv.org.all_accounts().await?;
     if let Some(existing) = accounts.iter().find(|a| {
-        a.email
-            .as_deref()
-            .is_some_and(|e| e.eq_ignore_ascii_case(&desired.email))
+        a.is_live()
+            && a.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&desired.email))
     }) {
         let (_, book) = split_tags(&inv.org.tags_of(&existing.id).await?);
         if identity.is_some() && book.resource == identity {

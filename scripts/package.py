@@ -1,0 +1,50 @@
+"""Builds the registration package with `cfn submit --dry-run` into build/.
+
+    .venv/bin/python scripts/package.py [TYPE_NAME]
+
+The AWS namespace is reserved, so a private registration needs another name, for example
+Acme::Organizations::Account. The handler accepts any type name; only the package changes: this
+script writes a copy of the cfn project (settings, schema, inputs) under build/ with the new
+name, pointing back at this crate (settings.cargoRoot), and packages that.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = "AWS::Organizations::Account"
+
+
+def slug(type_name):
+    return "-".join(part.lower() for part in type_name.split("::"))
+
+
+def main():
+    type_name = sys.argv[1] if len(sys.argv) > 1 else DEFAULT
+    if not re.fullmatch(r"[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}", type_name):
+        sys.exit(f"{type_name!r} is not a type name like Acme::Organizations::Account")
+    build = ROOT / "build"
+    project = build / f"cfn-project-{slug(type_name)}"
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    settings = json.loads((ROOT / ".rpdk-config").read_text())
+    settings["typeName"] = type_name
+    settings["settings"]["cargoRoot"] = os.path.relpath(ROOT, project)
+    (project / ".rpdk-config").write_text(json.dumps(settings, indent=4) + "\n")
+    schema = json.loads((ROOT / "schema" / "aws-organizations-account.json").read_text())
+    schema["typeName"] = type_name
+    (project / f"{slug(type_name)}.json").write_text(json.dumps(schema, indent=2) + "\n")
+    shutil.copytree(ROOT / "inputs", project / "inputs")
+    env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    subprocess.run(["cfn", "submit", "--dry-run"], cwd=project, check=True, env=env)
+    package = build / f"{slug(type_name)}.zip"
+    shutil.move(project / f"{slug(type_name)}.zip", package)
+    print(package)
+
+
+if __name__ == "__main__":
+    main()
