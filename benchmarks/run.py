@@ -15,40 +15,19 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from emulator import free_port, function_env, invoke, start_emulator, wait_port  # noqa: E402
+
 BINARY = ROOT / "target" / "lambda" / "bootstrap" / "bootstrap"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    sys.exit(f"nothing listens on {port}")
-
-
-def invoke(port, payload):
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/2015-03-31/functions/_/invocations",
-        data=json.dumps(payload).encode(), headers={"content-type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 def main():
@@ -73,13 +52,8 @@ def main():
         account = json.loads(created.stdout)["resourceModel"]["AccountId"]
 
         port = free_port()
-        procs.append(subprocess.Popen([str(ROOT / ".venv/bin/cargo-lambda"), "lambda", "watch", "--only-lambda-apis",
-                                       "-A", "127.0.0.1", "-P", str(port)], cwd=ROOT,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_port(port)
-        env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_",
-                   AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128", AWS_ENDPOINT_URL=moto,
-                   RUST_LOG="warn")
+        procs.append(start_emulator(port))
+        env = function_env(os.environ, port, AWS_ENDPOINT_URL=moto, RUST_LOG="warn")
         read = {"action": "READ", "bearerToken": "bench", "region": "us-east-1",
                 "requestData": {"callerCredentials": {"accessKeyId": "AKIAFAKEFAKEFAKE0000",
                                                       "secretAccessKey": "fake", "sessionToken": "fake"},

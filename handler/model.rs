@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::error::HandlerError;
+use crate::protocol::lenient;
 use crate::schema::Schema;
 
 pub const PRIMARY_IDENTIFIER: &[&str] = &["AccountId"];
@@ -45,13 +46,13 @@ pub struct ResourceModel {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub account_name: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,13 +60,13 @@ pub struct ResourceModel {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub role_name: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub iam_user_access_to_billing: Option<String>,
     #[serde(
@@ -79,55 +80,45 @@ pub struct ResourceModel {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub account_id: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub arn: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub joined_method: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub joined_timestamp: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub status: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub state: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_text"
+        deserialize_with = "lenient::opt_string"
     )]
     pub gov_cloud_account_id: Option<String>,
-}
-
-fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-        Some(_) => Err(serde::de::Error::custom("expected a string")),
-    }
 }
 
 fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {

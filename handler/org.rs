@@ -467,3 +467,16 @@ pub struct CreateRequest<'a> {
     pub gov_cloud: bool,
     pub tags: &'a BTreeMap<String, String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::signing_region;
+
+    #[test]
+    fn requests_are_signed_for_the_home_region_of_the_partition() {
+        assert_eq!(signing_region("eu-west-1"), "us-east-1");
+        assert_eq!(signing_region("us-gov-east-1"), "us-gov-west-1");
+        assert_eq!(signing_region("cn-north-1"), "cn-northwest-1");
+        assert_eq!(signing_region(""), "us-east-1");
+    }
+}

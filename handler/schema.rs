@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::protocol::lenient::{kind, quote};
 use crate::protocol::HandlerErrorCode;
 
 pub const SCHEMA_JSON: &str = include_str!("../schema/aws-organizations-account.json");
@@ -283,31 +284,10 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),
         other => kind(other).to_owned(),
-    }
-}
-
-fn quote(s: &str) -> String {
-    const MAX: usize = 64;
-    if s.chars().count() <= MAX {
-        format!("{s:?}")
-    } else {
-        let head: String = s.chars().take(MAX).collect();
-        format!("{head:?}... ({} characters)", s.chars().count())
     }
 }
 

@@ -1,37 +1,40 @@
-"""Checks a registration package: its handler archive holds an executable `bootstrap` that
-starts under the Lambda runtime API emulator and answers a request with a ProgressEvent.
+"""Checks a registration package: its handler archive holds an executable `bootstrap` for the
+package's architecture, linked against glibc no newer than provided.al2's 2.26; where that
+architecture is this machine's, the binary must start under the Lambda runtime API emulator and
+answer a request with a ProgressEvent.
 
-    .venv/bin/python scripts/package_check.py build/acme-organizations-account.zip
+    .venv/bin/python scripts/package_check.py build/acme-organizations-account-x86_64.zip
 """
 import json
 import os
-import socket
+import platform
+import re
+import shutil
 import stat
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from emulator import ROOT, free_port, function_env, invoke, start_emulator
+
+ELF_MACHINES = {62: "x86_64", 183: "arm64"}
+QEMU = {"arm64": ("qemu-aarch64", "/usr/aarch64-linux-gnu"), "x86_64": ("qemu-x86_64", "/usr/x86_64-linux-gnu")}
+MACHINE = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine())
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def elf_architecture(data):
+    assert data[:4] == b"\x7fELF", "bootstrap is not an ELF executable"
+    machine = int.from_bytes(data[18:20], "little")
+    return ELF_MACHINES.get(machine, f"machine {machine}")
 
 
-def wait_port(port):
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    sys.exit(f"nothing listens on {port}")
+def glibc_floor(data):
+    versions = {tuple(int(p) for p in v.split(b".")) for v in re.findall(rb"GLIBC_(\d+\.\d+(?:\.\d+)?)", data)}
+    return max(versions) if versions else (0, 0)
+
+
 
 
 def main():
@@ -41,6 +44,7 @@ def main():
         for required in ("schema.json", ".rpdk-config", "ResourceProvider.zip"):
             assert required in names, f"{package} lacks {required}: {sorted(names)}"
         schema = json.loads(outer.read("schema.json"))
+        settings = json.loads(outer.read(".rpdk-config"))
         work = Path(tempfile.mkdtemp())
         inner = work / "ResourceProvider.zip"
         inner.write_bytes(outer.read("ResourceProvider.zip"))
@@ -50,24 +54,28 @@ def main():
         handler.extract("bootstrap", work)
     binary = work / "bootstrap"
     binary.chmod(0o755)
+    data = binary.read_bytes()
+    arch = settings["settings"].get("architecture", "x86_64")
+    assert elf_architecture(data) == arch, f"bootstrap is {elf_architecture(data)}, the package says {arch}"
+    floor = glibc_floor(data)
+    assert floor <= (2, 26), f"bootstrap needs glibc {floor}, newer than provided.al2's 2.26"
+    described = f"{package}: {schema['typeName']}, {arch} bootstrap {len(data)} bytes, glibc <= {'.'.join(map(str, floor))}"
+    command = [str(binary)]
+    if arch != MACHINE:
+        # Another architecture runs under qemu user emulation with that architecture's glibc
+        # (Debian's qemu-user and libc6-arm64-cross), when the machine has them.
+        emulator_binary, sysroot = QEMU.get(arch, (None, None))
+        if not (emulator_binary and shutil.which(emulator_binary) and Path(sysroot).is_dir()):
+            print(f"{described}; not started: {arch} needs {emulator_binary} and {sysroot} on this {MACHINE} machine")
+            return
+        command = [emulator_binary, "-L", sysroot, str(binary)]
 
     port = free_port()
-    emulator = subprocess.Popen(
-        [str(ROOT / ".venv/bin/cargo-lambda"), "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-    )
+    emulator = start_emulator(port)
     try:
-        wait_port(port)
-        env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt", AWS_LAMBDA_FUNCTION_NAME="_",
-                   AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128")
-        function = subprocess.Popen([str(binary)], env=env, stdout=subprocess.DEVNULL)
+        function = subprocess.Popen(command, env=function_env(os.environ, port), stdout=subprocess.DEVNULL)
         try:
-            body = (ROOT / "events" / "09-invalid-email.failed-invalid-request.json").read_bytes()
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/2015-03-31/functions/_/invocations", data=body,
-                headers={"content-type": "application/json"}, method="POST")
-            with urllib.request.urlopen(request, timeout=60) as response:
-                event = json.loads(response.read())
+            event = invoke(port, (ROOT / "events" / "09-invalid-email.failed-invalid-request.json").read_bytes())
         finally:
             function.kill()
             function.wait()
@@ -75,8 +83,8 @@ def main():
         emulator.kill()
         emulator.wait()
     assert event.get("status") == "FAILED" and event.get("errorCode") == "InvalidRequest", event
-    print(f"{package}: {schema['typeName']}, bootstrap {binary.stat().st_size} bytes starts and answers: "
-          f"{event['status']} {event['errorCode']}: {event['message']}")
+    how = "" if command[0] == str(binary) else f" under {command[0]}"
+    print(f"{described}; starts{how} and answers {event['status']} {event['errorCode']}: {event['message']}")
 
 
 if __name__ == "__main__":

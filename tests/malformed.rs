@@ -123,3 +123,24 @@ async fn bad_identifiers_fail_before_any_call() {
     let (code, _) = answer(request("DELETE", json!({}), None)).await;
     assert_eq!(code, Some(HandlerErrorCode::NotFound));
 }
+
+#[tokio::test]
+async fn a_panic_inside_handler_code_becomes_failed_internal_failure() {
+    use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
+    use aws_sdk_organizations::Client;
+    use aws_smithy_mocks::mock;
+    let exploding = mock!(Client::describe_account)
+        .then_output(|| -> DescribeAccountOutput { panic!("boom inside a call") });
+    let event = handle(
+        &clients(&[&exploding]),
+        request("READ", json!({"AccountId": ACCOUNT}), None),
+    )
+    .await;
+    assert_eq!(event.status(), Status::Failed);
+    assert_eq!(event.error_code(), Some(HandlerErrorCode::InternalFailure));
+    assert!(
+        event.message().unwrap().contains("boom inside a call"),
+        "{:?}",
+        event.message()
+    );
+}

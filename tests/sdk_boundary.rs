@@ -9,7 +9,6 @@ use mocks::*;
 use aws_sdk_organizations::operation::close_account::CloseAccountError;
 use aws_sdk_organizations::operation::close_account::CloseAccountOutput;
 use aws_sdk_organizations::operation::create_account::{CreateAccountError, CreateAccountOutput};
-use aws_sdk_organizations::operation::create_gov_cloud_account::CreateGovCloudAccountOutput;
 use aws_sdk_organizations::operation::describe_account::{
     DescribeAccountError, DescribeAccountOutput,
 };
@@ -284,18 +283,7 @@ async fn throttled_read_and_list_fail_with_throttling_and_never_answer_in_progre
 #[tokio::test]
 async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_id() {
     let (accounts, in_flight) = empty_org_rules();
-    let gov = mock!(Client::create_gov_cloud_account).then_output(|| {
-        CreateGovCloudAccountOutput::builder()
-            .create_account_status(
-                CreateAccountStatus::builder()
-                    .id(REQUEST)
-                    .state(CreateAccountState::Succeeded)
-                    .account_id(ACCOUNT)
-                    .gov_cloud_account_id("444455556666")
-                    .build(),
-            )
-            .build()
-    });
+    let gov = mock!(Client::create_gov_cloud_account).then_output(gov_cloud_created);
     let record = mock!(Client::tag_resource)
         .match_requests(|r| {
             r.tags().iter().any(|t| {
@@ -458,4 +446,29 @@ async fn delete_waits_while_account_still_shows_active_after_close() {
     );
     assert_eq!(events[1].callback_delay_seconds(), Some(30));
     assert_eq!(events[2].resource_model(), None);
+}
+
+#[tokio::test]
+async fn iam_user_access_to_billing_deny_reaches_create_account() {
+    // The AWS-owned type cannot pass IamUserAccessToBilling at all; here DENY reaches the call.
+    let (accounts, in_flight) = empty_org_rules();
+    let deny = mock!(Client::create_account)
+        .match_requests(|r| r.iam_user_access_to_billing() == Some(&IamUserAccessToBilling::Deny))
+        .then_output(|| {
+            CreateAccountOutput::builder()
+                .create_account_status(status(CreateAccountState::InProgress))
+                .build()
+        });
+    let other = mock!(Client::create_account).then_output(|| {
+        CreateAccountOutput::builder()
+            .create_account_status(status(CreateAccountState::InProgress))
+            .build()
+    });
+    let event = handle(
+        &clients(&[&accounts, &in_flight, &deny, &other]),
+        request("CREATE", desired(), None),
+    )
+    .await;
+    assert_eq!(event.status(), Status::InProgress, "{event:?}");
+    assert_eq!((deny.num_calls(), other.num_calls()), (1, 0));
 }

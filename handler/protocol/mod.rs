@@ -3,7 +3,7 @@
 
 mod error_code;
 mod event;
-mod lenient;
+pub mod lenient;
 mod request;
 
 pub use error_code::HandlerErrorCode;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use aws_sdk_organizations::error::ErrorMetadata;
+use aws_sdk_organizations::operation::create_gov_cloud_account::CreateGovCloudAccountOutput;
 use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
@@ -109,16 +110,7 @@ pub fn read_rules(name: &'static str) -> (Rule, Rule, Rule) {
                 .account(live_account(name))
                 .build()
         }),
-        mock!(Client::list_parents).then_output(|| {
-            ListParentsOutput::builder()
-                .parents(
-                    Parent::builder()
-                        .id("r-abcd")
-                        .r#type(ParentType::Root)
-                        .build(),
-                )
-                .build()
-        }),
+        mock!(Client::list_parents).then_output(at_root),
         mock!(Client::list_tags_for_resource).then_output(|| {
             ListTagsForResourceOutput::builder()
                 .set_tags(Some(our_tags()))
@@ -142,4 +134,30 @@ pub async fn run_to_end(clients: &Clients, first: Value) -> Vec<ProgressEvent> {
             event.resource_model().cloned().unwrap_or(Value::Null);
     }
     events
+}
+
+/// ListParents: the account sits in the root `r-abcd`.
+pub fn at_root() -> ListParentsOutput {
+    ListParentsOutput::builder()
+        .parents(
+            Parent::builder()
+                .id("r-abcd")
+                .r#type(ParentType::Root)
+                .build(),
+        )
+        .build()
+}
+
+/// CreateGovCloudAccount that finished at once, with the paired GovCloud id 444455556666.
+pub fn gov_cloud_created() -> CreateGovCloudAccountOutput {
+    CreateGovCloudAccountOutput::builder()
+        .create_account_status(
+            CreateAccountStatus::builder()
+                .id(REQUEST)
+                .state(CreateAccountState::Succeeded)
+                .account_id(ACCOUNT)
+                .gov_cloud_account_id("444455556666")
+                .build(),
+        )
+        .build()
 }

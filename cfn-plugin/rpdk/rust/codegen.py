@@ -22,6 +22,9 @@ LOG = logging.getLogger(__name__)
 
 RUNTIMES = ("provided.al2023", "provided.al2")
 ARCHITECTURES = {"x86_64": "x86_64-unknown-linux-gnu", "arm64": "aarch64-unknown-linux-gnu"}
+# Linked (through zig) against glibc 2.26, the oldest of the two runtimes (provided.al2; al2023
+# has 2.34), so one binary runs on both. Without the suffix the host's glibc sets the floor.
+GLIBC_FLOOR = "2.26"
 HANDLER_ZIP = "ResourceProvider.zip"
 EXECUTABLE = "bootstrap"
 
@@ -63,7 +66,8 @@ class RustLanguagePlugin(LanguagePlugin):
         cargo_lambda = shutil.which("cargo-lambda")
         if not cargo_lambda:
             raise DownstreamError("cargo-lambda not found on PATH: run scripts/setup, then use .venv/bin on PATH")
-        command = [cargo_lambda, "lambda", "build", "--release", "--bin", binary, "--target", ARCHITECTURES[arch]]
+        target_triple = f"{ARCHITECTURES[arch]}.{GLIBC_FLOOR}"
+        command = [cargo_lambda, "lambda", "build", "--release", "--bin", binary, "--target", target_triple]
         # The crate may live elsewhere than the cfn project (a project renamed for registration).
         cargo_root = (project.root / project.settings.get("cargoRoot", ".")).resolve()
         LOG.warning("Building %s for %s in %s: %s", binary, arch, cargo_root, " ".join(command[1:]))

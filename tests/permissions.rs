@@ -1,0 +1,174 @@
+//! The schema's `handlers.*.permissions` list exactly the Organizations operations each action
+//! calls: every path of every action runs against a mocked client that answers all operations,
+//! and the operations actually called, per action, must equal the schema's list.
+
+mod mocks;
+
+use std::collections::BTreeSet;
+
+use aws_sdk_organizations::operation::close_account::CloseAccountOutput;
+use aws_sdk_organizations::operation::create_account::CreateAccountOutput;
+use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
+use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
+use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
+use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
+use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
+use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
+use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
+use aws_sdk_organizations::types::{CreateAccountState, Root};
+use aws_sdk_organizations::Client;
+use aws_smithy_mocks::{mock, Rule};
+use mocks::*;
+use organizations_account_handler::schema::Schema;
+use serde_json::{json, Value};
+
+/// One rule per operation, answering like an organization holding the account `ACCOUNT`;
+/// `email_taken` makes ListAccounts show it (the adoption path of CREATE).
+fn all_operations(email_taken: bool) -> Vec<(&'static str, Rule)> {
+    vec![
+        (
+            "ListAccounts",
+            mock!(Client::list_accounts).then_output(move || {
+                let b = ListAccountsOutput::builder();
+                if email_taken {
+                    b.accounts(live_account("Team A")).build()
+                } else {
+                    b.build()
+                }
+            }),
+        ),
+        (
+            "ListCreateAccountStatus",
+            mock!(Client::list_create_account_status)
+                .then_output(|| ListCreateAccountStatusOutput::builder().build()),
+        ),
+        (
+            "CreateAccount",
+            mock!(Client::create_account).then_output(|| {
+                CreateAccountOutput::builder()
+                    .create_account_status(status(CreateAccountState::InProgress))
+                    .build()
+            }),
+        ),
+        (
+            "CreateGovCloudAccount",
+            mock!(Client::create_gov_cloud_account).then_output(gov_cloud_created),
+        ),
+        (
+            "DescribeCreateAccountStatus",
+            mock!(Client::describe_create_account_status).then_output(|| {
+                DescribeCreateAccountStatusOutput::builder()
+                    .create_account_status(status(CreateAccountState::Succeeded))
+                    .build()
+            }),
+        ),
+        (
+            "DescribeAccount",
+            mock!(Client::describe_account).then_output(|| {
+                DescribeAccountOutput::builder()
+                    .account(live_account("Team A"))
+                    .build()
+            }),
+        ),
+        (
+            "ListParents",
+            mock!(Client::list_parents).then_output(at_root),
+        ),
+        (
+            "ListRoots",
+            mock!(Client::list_roots).then_output(|| {
+                ListRootsOutput::builder()
+                    .roots(Root::builder().id("r-abcd").build())
+                    .build()
+            }),
+        ),
+        (
+            "ListTagsForResource",
+            mock!(Client::list_tags_for_resource).then_output(|| {
+                ListTagsForResourceOutput::builder()
+                    .set_tags(Some(our_tags()))
+                    .build()
+            }),
+        ),
+        (
+            "MoveAccount",
+            mock!(Client::move_account).then_output(|| MoveAccountOutput::builder().build()),
+        ),
+        (
+            "TagResource",
+            mock!(Client::tag_resource).then_output(|| TagResourceOutput::builder().build()),
+        ),
+        (
+            "UntagResource",
+            mock!(Client::untag_resource).then_output(|| UntagResourceOutput::builder().build()),
+        ),
+        (
+            "CloseAccount",
+            mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build()),
+        ),
+    ]
+}
+
+/// Runs one path of an action to its end and returns the operations it called.
+async fn called(action: &str, props: Value, email_taken: bool) -> BTreeSet<String> {
+    let rules = all_operations(email_taken);
+    let refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
+    let c = clients(&refs);
+    let events = run_to_end(&c, request(action, props, None)).await;
+    assert!(
+        events.iter().all(|e| e.error_code().is_none()),
+        "{action}: {events:?}"
+    );
+    rules
+        .iter()
+        .filter(|(_, r)| r.num_calls() > 0)
+        .map(|(op, _)| op.to_string())
+        .collect()
+}
+
+fn permissions(handler: &str) -> BTreeSet<String> {
+    Schema::get().raw()["handlers"][handler]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p.as_str()
+                .unwrap()
+                .trim_start_matches("organizations:")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls() {
+    let with_parent = json!({"AccountName": "Team A", "Email": "team-a@example.com", "ParentIds": ["ou-abcd-12345678"],
+        "IamUserAccessToBilling": "DENY"});
+    let mut gov = with_parent.clone();
+    gov["CreateGovCloudAccount"] = json!(true);
+    let mut create = called("CREATE", with_parent.clone(), false).await;
+    create.extend(called("CREATE", gov, false).await);
+    create.extend(called("CREATE", with_parent.clone(), true).await);
+    assert_eq!(create, permissions("create"));
+
+    let mut moved = with_parent.clone();
+    moved["AccountId"] = json!(ACCOUNT);
+    moved["Tags"] = json!([{"Key": "new", "Value": "1"}]);
+    let at_root = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com", "IamUserAccessToBilling": "DENY"});
+    let mut update = called("UPDATE", moved, false).await;
+    update.extend(called("UPDATE", at_root, false).await);
+    assert_eq!(update, permissions("update"));
+
+    assert_eq!(
+        called("READ", json!({"AccountId": ACCOUNT}), false).await,
+        permissions("read")
+    );
+    assert_eq!(called("LIST", json!({}), false).await, permissions("list"));
+    // DELETE's wait never ends against an account that stays ACTIVE; the first two steps suffice.
+    assert_eq!(
+        called("DELETE", json!({"AccountId": ACCOUNT}), false).await,
+        permissions("delete")
+    );
+}
