@@ -5,8 +5,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::Moto;
@@ -14,41 +12,6 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn cargo_lambda() -> PathBuf {
-    match std::env::var("CARGO_LAMBDA") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_for(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// "04-read.success.json" -> ("SUCCESS", None); "x.failed-not-updatable.json" -> ("FAILED", Some("NotUpdatable")).
 fn promise(name: &str) -> (String, Option<String>) {
@@ -88,39 +51,8 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
     let moto = Moto::start().await;
     let org = moto.organization().await;
 
-    let port = free_port();
-    let _emulator = Killed(
-        Command::new(cargo_lambda())
-            .args([
-                "lambda",
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cargo lambda watch starts (run scripts/setup)"),
-    );
-    wait_for(port).await;
-    let _function = Killed(
-        Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-            .env(
-                "AWS_LAMBDA_RUNTIME_API",
-                format!("http://127.0.0.1:{port}/.rt"),
-            )
-            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("bootstrap starts"),
-    );
+    let emulator = common::Emulator::start(&moto).await;
+    let port = emulator.port;
 
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let invoke = |body: String| {
@@ -205,4 +137,64 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driver_walks_an_account_through_create_and_delete_via_the_lambda_invoke_api() {
+    // The driver's Invoke path (the Lambda SDK, as for a deployed function), pointed at the
+    // emulator: CloudFormation's callback loop over real invocations of the real binary.
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let emulator = common::Emulator::start(&moto).await;
+    let url = emulator.url();
+    let props = serde_json::json!({"AccountName": "Remote", "Email": "remote@example.com", "ParentIds": [org.ou_a]}).to_string();
+    let created = moto
+        .driver(&[
+            "--endpoint",
+            &url,
+            "--function",
+            "_",
+            "--action",
+            "CREATE",
+            "--properties",
+            &props,
+        ])
+        .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    assert!(
+        created
+            .progress
+            .contains("CREATE IN_PROGRESS next=placeAccount"),
+        "{}",
+        created.progress
+    );
+    let id = created.account_id();
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+    let gone = serde_json::json!({"AccountId": id}).to_string();
+    let deleted = moto
+        .driver(&[
+            "--endpoint",
+            &url,
+            "--function",
+            "_",
+            "--action",
+            "DELETE",
+            "--properties",
+            &gone,
+        ])
+        .await;
+    assert_eq!(deleted.code, 0, "{deleted:?}");
+    let read = moto
+        .driver(&[
+            "--endpoint",
+            &url,
+            "--function",
+            "_",
+            "--action",
+            "READ",
+            "--properties",
+            &gone,
+        ])
+        .await;
+    assert_eq!(read.error_code(), "NotFound", "{read:?}");
 }

@@ -1,17 +1,19 @@
-//! How the driver reaches the handler: in-process, or through a Lambda Invoke API endpoint.
+//! How the driver reaches the handler: in-process, or through the Lambda Invoke API, either of a
+//! local emulator (`--endpoint`: cargo lambda watch, sam local start-lambda) or of a deployed
+//! function (`--function` alone: the AWS Lambda endpoint of the region, default credentials).
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::TokioExecutor;
+use aws_config::BehaviorVersion;
+use aws_sdk_lambda::config::{Credentials, Region};
+use aws_sdk_lambda::primitives::Blob;
 use organizations_account_handler::{dispatch, logging, org::Clients};
 use serde_json::Value;
 
 pub enum Target {
-    InProcess(Clients),
-    Endpoint {
-        uri: String,
-        client: Client<HttpConnector, Full<Bytes>>,
+    InProcess(Box<Clients>),
+    Lambda {
+        client: aws_sdk_lambda::Client,
+        function: String,
+        described: String,
     },
 }
 
@@ -23,23 +25,41 @@ impl Target {
                 "debug",
             ));
         }
-        Target::InProcess(Clients::from_environment().await)
+        Target::InProcess(Box::new(Clients::from_environment().await))
     }
 
-    pub fn endpoint(url: &str, function: &str) -> Result<Target, String> {
-        if !url.starts_with("http://") {
-            return Err(format!(
-                "--endpoint {url}: only http:// endpoints (a local emulator) are supported"
-            ));
+    /// The Invoke API at `endpoint` (an emulator), or AWS Lambda itself when there is none.
+    pub async fn lambda(endpoint: Option<&str>, function: &str, region: &str) -> Target {
+        let shared = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .load()
+            .await;
+        let mut conf = aws_sdk_lambda::config::Builder::from(&shared);
+        let described = match endpoint {
+            Some(url) => {
+                conf = conf.endpoint_url(url);
+                // Emulators do not check signatures; without credentials around, sign with fake
+                // ones rather than let the default chain probe for instance metadata.
+                if shared.credentials_provider().is_none()
+                    || std::env::var("AWS_ACCESS_KEY_ID").is_err()
+                {
+                    conf = conf.credentials_provider(Credentials::new(
+                        "AKIAFAKEFAKEFAKE0000",
+                        "fake",
+                        None,
+                        None,
+                        "emulator",
+                    ));
+                }
+                format!("{function} at {url}")
+            }
+            None => format!("Lambda function {function} in {region}"),
+        };
+        Target::Lambda {
+            client: aws_sdk_lambda::Client::from_conf(conf.build()),
+            function: function.to_owned(),
+            described,
         }
-        let uri = format!(
-            "{}/2015-03-31/functions/{function}/invocations",
-            url.trim_end_matches('/')
-        );
-        Ok(Target::Endpoint {
-            uri,
-            client: Client::builder(TokioExecutor::new()).build_http(),
-        })
     }
 
     pub async fn invoke(&self, request: &Value) -> Result<Value, String> {
@@ -47,31 +67,36 @@ impl Target {
             Target::InProcess(clients) => {
                 Ok(dispatch::handle(clients, request.clone()).await.to_json())
             }
-            Target::Endpoint { uri, client } => {
-                let body = Full::new(Bytes::from(request.to_string()));
-                let req = hyper::Request::post(uri.as_str())
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .map_err(|e| format!("building the invoke request: {e}"))?;
-                let resp = client
-                    .request(req)
+            Target::Lambda {
+                client,
+                function,
+                described,
+            } => {
+                let out = client
+                    .invoke()
+                    .function_name(function)
+                    .payload(Blob::new(request.to_string()))
+                    .send()
                     .await
-                    .map_err(|e| format!("invoking {uri}: {e}"))?;
-                let status = resp.status();
-                let bytes = resp
-                    .into_body()
-                    .collect()
-                    .await
-                    .map_err(|e| format!("reading the answer of {uri}: {e}"))?
-                    .to_bytes();
-                if !status.is_success() {
+                    .map_err(|e| {
+                        format!(
+                            "invoking {described}: {}",
+                            aws_sdk_lambda::error::DisplayErrorContext(&e)
+                        )
+                    })?;
+                let payload = out
+                    .payload()
+                    .map(|b| b.as_ref().to_vec())
+                    .unwrap_or_default();
+                if let Some(kind) = out.function_error() {
                     return Err(format!(
-                        "{uri} answered HTTP {status}: {}",
-                        String::from_utf8_lossy(&bytes)
+                        "{described} failed ({kind}): {}",
+                        String::from_utf8_lossy(&payload)
                     ));
                 }
-                serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("{uri} answered with something that is not JSON: {e}"))
+                serde_json::from_slice(&payload).map_err(|e| {
+                    format!("{described} answered with something that is not JSON: {e}")
+                })
             }
         }
     }

@@ -28,11 +28,12 @@ request:
   --rollback               mark an UPDATE as a rollback
   --all-pages              LIST: follow nextToken to the end
 
-how:
-  --endpoint URL           invoke through a Lambda Invoke API (http://127.0.0.1:9000 for
+how (default: the handler runs in-process):
+  --endpoint URL           invoke through a local Lambda Invoke API (http://127.0.0.1:9000 for
                            `cargo lambda watch`, http://127.0.0.1:3001 for `sam local start-lambda`)
-                           instead of in-process
-  --function NAME          function name at --endpoint (default bootstrap)
+  --function NAME|ARN      the function to invoke: at --endpoint (default bootstrap), or, without
+                           --endpoint, a deployed function in AWS Lambda (region from the ARN,
+                           else AWS_REGION, else --region; credentials from the default chain)
   --time-scale F           multiply callback delays by F (0 = no waiting; default 1)
   --timeout-minutes N      give up after N minutes (default: the schema's handler timeout)
   --verbose                show the handler's own log lines (in-process only)
@@ -54,7 +55,7 @@ struct Options {
     rollback: bool,
     all_pages: bool,
     endpoint: Option<String>,
-    function: String,
+    function: Option<String>,
     time_scale: f64,
     timeout_minutes: Option<u64>,
     verbose: bool,
@@ -84,7 +85,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
         rollback: false,
         all_pages: false,
         endpoint: None,
-        function: "bootstrap".into(),
+        function: None,
         time_scale: 1.0,
         timeout_minutes: None,
         verbose: false,
@@ -105,7 +106,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "--rollback" => o.rollback = true,
             "--all-pages" => o.all_pages = true,
             "--endpoint" => o.endpoint = Some(value()?),
-            "--function" => o.function = value()?,
+            "--function" => o.function = Some(value()?),
             "--time-scale" => {
                 o.time_scale = value()?
                     .parse()
@@ -175,6 +176,17 @@ fn build_request(o: &Options) -> Result<Value, String> {
     }))
 }
 
+/// The region of a function ARN (arn:aws:lambda:REGION:...), else AWS_REGION, else `fallback`.
+fn lambda_region(function: &str, fallback: &str) -> String {
+    function
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split(':').nth(2))
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
 /// The schema's timeout for the action's handler, in minutes.
 fn schema_timeout(action: &str) -> u64 {
     let schema = &organizations_account_handler::schema::Schema::get().raw()["handlers"];
@@ -222,9 +234,15 @@ async fn drive(o: Options) -> Result<i32, String> {
         .as_str()
         .unwrap_or("?")
         .to_ascii_uppercase();
-    let target = match &o.endpoint {
-        Some(url) => Target::endpoint(url, &o.function)?,
-        None => Target::in_process(o.verbose).await,
+    let target = match (&o.endpoint, &o.function) {
+        (Some(url), function) => {
+            let function = function.as_deref().unwrap_or("bootstrap");
+            Target::lambda(Some(url), function, &lambda_region(function, &o.region)).await
+        }
+        (None, Some(function)) => {
+            Target::lambda(None, function, &lambda_region(function, &o.region)).await
+        }
+        (None, None) => Target::in_process(o.verbose).await,
     };
     let timeout =
         Duration::from_secs(60 * o.timeout_minutes.unwrap_or_else(|| schema_timeout(&action)));

@@ -236,3 +236,85 @@ impl Outcome {
         self.event["message"].as_str().unwrap_or("")
     }
 }
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// cargo lambda's runtime API emulator on a free loopback port, with the real `bootstrap`
+/// binary taking its invocations and talking to `moto`.
+pub struct Emulator {
+    pub port: u16,
+    // Dropped in order: the function first, then the emulator.
+    _function: Killed,
+    _emulator: Killed,
+}
+
+impl Emulator {
+    pub async fn start(moto: &Moto) -> Emulator {
+        let cargo_lambda = match std::env::var("CARGO_LAMBDA") {
+            Ok(p) => PathBuf::from(p),
+            Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let emulator = Killed(
+            Command::new(cargo_lambda)
+                .args([
+                    "lambda",
+                    "watch",
+                    "--only-lambda-apis",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                    &port.to_string(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cargo lambda watch starts (run scripts/setup)"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the emulator did not start on port {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let function = Killed(
+            Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+                .env(
+                    "AWS_LAMBDA_RUNTIME_API",
+                    format!("http://127.0.0.1:{port}/.rt"),
+                )
+                .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                .env("AWS_ENDPOINT_URL", &moto.endpoint)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("bootstrap starts"),
+        );
+        Emulator {
+            port,
+            _function: function,
+            _emulator: emulator,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}

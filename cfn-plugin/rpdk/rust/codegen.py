@@ -67,7 +67,9 @@ class RustLanguagePlugin(LanguagePlugin):
         if not cargo_lambda:
             raise DownstreamError("cargo-lambda not found on PATH: run scripts/setup, then use .venv/bin on PATH")
         target_triple = f"{ARCHITECTURES[arch]}.{GLIBC_FLOOR}"
-        command = [cargo_lambda, "lambda", "build", "--release", "--bin", binary, "--target", target_triple]
+        # No default features: the local driver and its Lambda SDK stay out of the build.
+        command = [cargo_lambda, "lambda", "build", "--release", "--no-default-features", "--bin", binary,
+                   "--target", target_triple]
         # The crate may live elsewhere than the cfn project (a project renamed for registration).
         cargo_root = (project.root / project.settings.get("cargoRoot", ".")).resolve()
         LOG.warning("Building %s for %s in %s: %s", binary, arch, cargo_root, " ".join(command[1:]))
