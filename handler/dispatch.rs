@@ -128,11 +128,24 @@ async fn route(clients: &Clients, payload: Value) -> ProgressEvent {
     );
     async move {
         let event = match action {
-            Action::Create | Action::Update | Action::Delete => {
-                write(clients, &request, action).await
+            Action::Create => write(clients, &request, action, create::run).await,
+            Action::Update => write(clients, &request, action, update::run).await,
+            Action::Delete => write(clients, &request, action, delete::run).await,
+            Action::Read => {
+                read_only(clients, &request, action, async |inv: &Invocation<'_>| {
+                    let model = read::run(inv).await?;
+                    Ok(ProgressEvent::success(model.to_wire()))
+                })
+                .await
             }
-            Action::Read => read_only(clients, &request, action).await,
-            Action::List => read_only(clients, &request, action).await,
+            Action::List => {
+                read_only(clients, &request, action, async |inv: &Invocation<'_>| {
+                    let (models, token) = list::run(inv).await?;
+                    let models = models.iter().map(ResourceModel::to_wire).collect();
+                    Ok(ProgressEvent::listed(models, token))
+                })
+                .await
+            }
         };
         info!(
             status = ?event.status(),
@@ -170,7 +183,13 @@ fn step_budget(action: Action) -> Duration {
     }
 }
 
-async fn write(clients: &Clients, request: &HandlerRequest, action: Action) -> ProgressEvent {
+/// One step of CREATE, UPDATE or DELETE: `step` is the action's `run`.
+async fn write(
+    clients: &Clients,
+    request: &HandlerRequest,
+    action: Action,
+    step: impl AsyncFn(&Invocation<'_>, &CallbackContext) -> Result<Step, HandlerError>,
+) -> ProgressEvent {
     let context = match CallbackContext::from_request(action, request.callback_context.as_ref()) {
         Ok(c) => c,
         Err(e) => return failed(&e),
@@ -181,18 +200,7 @@ async fn write(clients: &Clients, request: &HandlerRequest, action: Action) -> P
         Err(e) => return failed(&e),
     };
     info!(attempt = context.attempt, "step");
-    let run = async {
-        match action {
-            Action::Create => create::run(&inv, &context).await,
-            Action::Update => update::run(&inv, &context).await,
-            Action::Delete => delete::run(&inv, &context).await,
-            Action::Read | Action::List => Err(HandlerError::InternalFailure(format!(
-                "{} is not a write action",
-                action.as_str()
-            ))),
-        }
-    };
-    let outcome = match tokio::time::timeout(step_budget(action), run).await {
+    let outcome = match tokio::time::timeout(step_budget(action), step(&inv, &context)).await {
         Ok(outcome) => outcome,
         // Every step is safe to re-run, so a slow step is simply tried again.
         Err(_) => Err(HandlerError::retry(
@@ -212,25 +220,18 @@ async fn write(clients: &Clients, request: &HandlerRequest, action: Action) -> P
     }
 }
 
-async fn read_only(clients: &Clients, request: &HandlerRequest, action: Action) -> ProgressEvent {
+/// READ or LIST: `answer` builds the SUCCESS event.
+async fn read_only(
+    clients: &Clients,
+    request: &HandlerRequest,
+    action: Action,
+    answer: impl AsyncFn(&Invocation<'_>) -> Result<ProgressEvent, HandlerError>,
+) -> ProgressEvent {
     let inv = match invocation(clients, request) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
-    let run = async {
-        match action {
-            Action::Read => read::run(&inv)
-                .await
-                .map(|m| ProgressEvent::success(m.to_wire())),
-            Action::List => list::run(&inv).await.map(|(models, token)| {
-                ProgressEvent::listed(models.iter().map(ResourceModel::to_wire).collect(), token)
-            }),
-            Action::Create | Action::Update | Action::Delete => Err(HandlerError::InternalFailure(
-                format!("{} is not a read action", action.as_str()),
-            )),
-        }
-    };
-    match tokio::time::timeout(step_budget(action), run).await {
+    match tokio::time::timeout(step_budget(action), answer(&inv)).await {
         Ok(Ok(event)) => event,
         // READ and LIST never answer IN_PROGRESS: a retryable error fails with its code and
         // CloudFormation decides whether to call again.

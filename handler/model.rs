@@ -178,9 +178,9 @@ macro_rules! identifier {
                     Ok($name(s.to_owned()))
                 } else {
                     Err(HandlerError::InvalidRequest(format!(
-                        "{}: {:?} is not {} ({})",
+                        "{}: {} is not {} ({})",
                         $what,
-                        crate::model::shorten(s),
+                        crate::protocol::lenient::quote(s),
                         stringify!($name),
                         $rule
                     )))
@@ -246,10 +246,6 @@ fn is_ou_id(s: &str) -> bool {
         && lower_alnum(root)
         && (8..=32).contains(&ou.len())
         && lower_alnum(ou)
-}
-
-pub(crate) fn shorten(s: &str) -> String {
-    s.chars().take(64).collect()
 }
 
 impl ParentId {
@@ -332,8 +328,8 @@ impl DesiredAccount {
             None => BillingAccess::Allow,
             Some(s) => BillingAccess::parse(s).ok_or_else(|| {
                 HandlerError::InvalidRequest(format!(
-                    "IamUserAccessToBilling: {:?} is not one of ALLOW, DENY",
-                    shorten(s)
+                    "IamUserAccessToBilling: {} is not one of ALLOW, DENY",
+                    lenient::quote(s)
                 ))
             })?,
         };
@@ -342,14 +338,14 @@ impl DesiredAccount {
             let lower = tag.key.to_ascii_lowercase();
             if lower.starts_with("aws:") || lower.starts_with(BOOKKEEPING_PREFIX) {
                 return Err(HandlerError::InvalidRequest(format!(
-                    "Tags[{i}].Key: {:?} uses a reserved prefix (aws: or {BOOKKEEPING_PREFIX})",
-                    shorten(&tag.key)
+                    "Tags[{i}].Key: {} uses a reserved prefix (aws: or {BOOKKEEPING_PREFIX})",
+                    lenient::quote(&tag.key)
                 )));
             }
             if tags.insert(tag.key.clone(), tag.value.clone()).is_some() {
                 return Err(HandlerError::InvalidRequest(format!(
-                    "Tags[{i}].Key: {:?} appears more than once",
-                    shorten(&tag.key)
+                    "Tags[{i}].Key: {} appears more than once",
+                    lenient::quote(&tag.key)
                 )));
             }
         }

@@ -2,6 +2,7 @@
 //! with the caller's credentials, and comes back as our types or a classified HandlerError.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -21,9 +22,10 @@ use crate::translate::{self, AccountView, CreateStatus};
 
 /// What is built once per process: configuration, endpoint resolution and the HTTP client with
 /// its connection pool. Each request gets a client from it carrying the caller's credentials.
+/// Cloning is a reference-count increment (the dispatcher moves a clone into each request's task).
 #[derive(Clone)]
 pub struct Clients {
-    template: Config,
+    template: Arc<Config>,
 }
 
 impl Clients {
@@ -47,13 +49,15 @@ impl Clients {
             .load()
             .await;
         Clients {
-            template: Config::from(&shared),
+            template: Arc::new(Config::from(&shared)),
         }
     }
 
     /// Builds on an existing client configuration (tests hand in a mocked one).
     pub fn from_config(template: Config) -> Clients {
-        Clients { template }
+        Clients {
+            template: Arc::new(template),
+        }
     }
 
     pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {

@@ -25,9 +25,5 @@ pub async fn describe(org: &Organizations, id: &AccountId) -> Result<ResourceMod
     let parent = org.parent_of(id).await?;
     let tags = org.tags_of(id).await?;
     let (user_tags, book) = split_tags(&tags);
-    let mut model = translate::model_from(&view, &parent, &user_tags, &book);
-    if user_tags.is_empty() {
-        model.tags = None;
-    }
-    Ok(model)
+    Ok(translate::model_from(&view, &parent, &user_tags, &book))
 }

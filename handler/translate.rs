@@ -236,6 +236,7 @@ pub fn model_from(
         account_name: view.name.clone(),
         email: view.email.clone(),
         parent_ids: Some(vec![parent.to_string()]),
+        // No tags is an absent property, not an empty list.
         tags: Some(
             user_tags
                 .iter()
@@ -243,8 +244,9 @@ pub fn model_from(
                     key: k.clone(),
                     value: v.clone(),
                 })
-                .collect(),
-        ),
+                .collect::<Vec<_>>(),
+        )
+        .filter(|tags| !tags.is_empty()),
         gov_cloud_account_id: book
             .gov_cloud_account_id
             .clone()

@@ -1,0 +1,26 @@
+# Shared by scripts/demo and scripts/contract-test (source it): loopback ports, and the local
+# Organizations endpoint (moto on 127.0.0.1, stopped on exit) with an organization in it.
+PY=.venv/bin/python
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_port() {
+    for _ in $(seq 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.2; done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
+
+# Starts moto and creates the organization: sets MOTO (the endpoint URL) and ORG_IDS (JSON of
+# the root and the Workloads and Sandbox OU ids).
+start_local_organizations() {
+    local port
+    port=$(free_port)
+    mkdir -p build
+    .venv/bin/moto_server -H 127.0.0.1 -p "$port" > build/moto.log 2>&1 &
+    PIDS+=($!)
+    wait_port "$port"
+    MOTO="http://127.0.0.1:$port"
+    ORG_IDS=$($PY scripts/local-organization.py "$MOTO")
+}
