@@ -1,0 +1,420 @@
+"""A realistic local AWS Organizations: moto's server, extended in-process to behave as the real
+service does where it matters to an account handler.
+
+Plain moto finishes CreateAccount at once. AWS does not, and a handler that only works against
+instant creation is not done. This extension makes creation asynchronous and bounded:
+
+- CreateAccount / CreateGovCloudAccount answer IN_PROGRESS with no AccountId. The request settles
+  after `creation_seconds` of wall-clock time; only then does the account exist (DescribeAccount,
+  ListAccounts, ListParents, tags) and DescribeCreateAccountStatus give its AccountId.
+- At most `max_in_flight` (5, as in AWS) creations run at once; one more is refused with
+  ConstraintViolationException reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED.
+- A request whose e-mail is already used (by an account, or by an earlier request still in
+  flight) ends FAILED with EMAIL_ALREADY_EXISTS. Closed accounts keep their address, as in AWS,
+  unless `closed_emails_reusable` is set (the contract suite creates with one input many times).
+- A request can end FAILED with CONCURRENT_ACCOUNT_MODIFICATION: at random (`concurrent_rate`)
+  or the first request for each account name matching `concurrent_names` (deterministic tests).
+- CreateAccount is throttled (TooManyRequestsException) beyond `create_calls_per_second`.
+- CreateGovCloudAccount works (moto answers HTTP 500) and pairs a GovCloud account id.
+- ListCreateAccountStatus paginates properly (moto repeats its first page), and with
+  `empty_pages` every listing the handler pages through starts with an empty page that carries a
+  NextToken, as AWS may answer.
+- Fault mode (opt-in, `faults` = a probability per call, seeded): throttling and HTTP 500 before
+  the service acts, and, for changing calls, the answer dropped after the service acted (HTTP 500
+  after the change was made: the caller cannot tell whether it happened).
+  `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting.
+
+Control (loopback only): GET /_local_org/stats gives call counts per operation;
+GET/POST /_local_org/config reads or changes the settings at run time (JSON).
+
+Run: python scripts/local_organizations.py -p PORT [--creation-seconds 3] [...]
+Settings also come from LOCAL_ORG_<NAME> environment variables (e.g. LOCAL_ORG_FAULTS=0.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.core.exceptions import ServiceException
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.organizations import models as org_models
+from moto.organizations import utils as org_utils
+from moto.organizations.exceptions import AWSOrganizationsNotInUseException
+from werkzeug.serving import run_simple
+
+DEFAULTS: dict[str, Any] = {
+    "creation_seconds": 3.0,
+    "max_in_flight": 5,
+    "create_calls_per_second": 5,
+    "concurrent_rate": 0.0,
+    "concurrent_names": "",
+    "closed_emails_reusable": False,
+    "empty_pages": False,
+    "faults": 0.0,
+    "lose_create_answers": 0,
+    "seed": 1,
+}
+
+# The handler's operations: fault mode applies to these only, so that a test's own set-up
+# (CreateOrganization, CreateOrganizationalUnit) is not disturbed.
+HANDLER_OPERATIONS = {
+    "CreateAccount", "CreateGovCloudAccount", "DescribeCreateAccountStatus",
+    "ListCreateAccountStatus", "DescribeAccount", "ListAccounts", "ListParents", "ListRoots",
+    "ListTagsForResource", "MoveAccount", "TagResource", "UntagResource", "CloseAccount",
+    "RemoveAccountFromOrganization",
+}
+CHANGING_OPERATIONS = {
+    "CreateAccount", "CreateGovCloudAccount", "MoveAccount", "TagResource", "UntagResource",
+    "CloseAccount", "RemoveAccountFromOrganization",
+}
+PAGED_OPERATIONS = {"ListAccounts", "ListCreateAccountStatus", "ListTagsForResource"}
+EMPTY_PAGE_TOKEN = "local-org-empty-first-page"
+
+
+class Settings:
+    """The current settings, changeable at run time through /_local_org/config."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.values = dict(DEFAULTS)
+        self.update(values)
+
+    def update(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key not in DEFAULTS:
+                raise ValueError(f"unknown setting {key!r}; known: {sorted(DEFAULTS)}")
+            self.values[key] = type(DEFAULTS[key])(value) if not isinstance(DEFAULTS[key], bool) \
+                else value in (True, "1", "true", "True", 1)
+        self.rng = random.Random(self.values["seed"])
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError as e:
+            raise AttributeError(name) from e
+
+
+SETTINGS = Settings({})
+LOCK = threading.RLock()
+CALLS: Counter[str] = Counter()
+CREATE_CALL_TIMES: deque[float] = deque()
+LOST_CREATE_ANSWERS = itertools.count()
+
+
+class ConstraintViolation(ServiceException):
+    code = "ConstraintViolationException"
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class TooManyRequests(ServiceException):
+    code = "TooManyRequestsException"
+
+
+@dataclass
+class Request:
+    """One CreateAccount / CreateGovCloudAccount request and how it ended."""
+
+    id: str
+    kwargs: dict[str, Any]
+    gov_cloud: bool
+    requested: float
+    settles_at: float
+    state: str = "IN_PROGRESS"
+    failure_reason: str | None = None
+    account_id: str | None = None
+    gov_cloud_account_id: str | None = None
+
+    def status(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "Id": self.id,
+            "AccountName": self.kwargs["AccountName"],
+            "State": self.state,
+            "RequestedTimestamp": self.requested,
+        }
+        if self.state != "IN_PROGRESS":
+            out["CompletedTimestamp"] = self.settles_at
+        if self.account_id:
+            out["AccountId"] = self.account_id
+        if self.gov_cloud_account_id:
+            out["GovCloudAccountId"] = self.gov_cloud_account_id
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        return out
+
+
+@dataclass
+class Ledger:
+    """The create requests of one organization (one moto backend)."""
+
+    requests: list[Request] = field(default_factory=list)
+    concurrent_failed_names: set[str] = field(default_factory=set)
+
+
+LEDGERS: dict[int, tuple[Any, Ledger]] = {}
+
+
+def ledger(backend: Any) -> Ledger:
+    return LEDGERS.setdefault(id(backend), (backend, Ledger()))[1]
+
+
+def email_taken(backend: Any, email: str, before: Request | None) -> bool:
+    email = email.lower()
+    for account in backend.accounts:
+        if account.email.lower() != email:
+            continue
+        if account.state == "ACTIVE" or not SETTINGS.closed_emails_reusable:
+            return True
+    for r in ledger(backend).requests:
+        if r is before:
+            break
+        if r.state != "FAILED" and r.kwargs["Email"].lower() == email:
+            return True
+    return False
+
+
+def settle(backend: Any, now: float) -> None:
+    """Finishes every request whose time has come, in the order they were made."""
+    book = ledger(backend)
+    for r in book.requests:
+        if r.state != "IN_PROGRESS" or r.settles_at > now:
+            continue
+        name = r.kwargs["AccountName"]
+        if email_taken(backend, r.kwargs["Email"], before=r):
+            r.state, r.failure_reason = "FAILED", "EMAIL_ALREADY_EXISTS"
+            continue
+        pattern = SETTINGS.concurrent_names
+        forced = bool(pattern) and re.search(pattern, name) and name not in book.concurrent_failed_names
+        if forced or SETTINGS.rng.random() < SETTINGS.concurrent_rate:
+            book.concurrent_failed_names.add(name)
+            r.state, r.failure_reason = "FAILED", "CONCURRENT_ACCOUNT_MODIFICATION"
+            continue
+        ORIGINAL_CREATE_ACCOUNT(backend, **r.kwargs)
+        account = backend.accounts[-1]
+        account.create_account_status_id = r.id
+        r.state, r.account_id = "SUCCEEDED", account.id
+        if r.gov_cloud:
+            r.gov_cloud_account_id = org_utils.make_random_account_id()
+
+
+def settle_all() -> None:
+    now = time.time()
+    with LOCK:
+        for backend, _ in list(LEDGERS.values()):
+            settle(backend, now)
+
+
+def create_account(self: Any, gov_cloud: bool = False, **kwargs: Any) -> dict[str, Any]:
+    if self.org is None:
+        raise AWSOrganizationsNotInUseException
+    now = time.time()
+    with LOCK:
+        while CREATE_CALL_TIMES and CREATE_CALL_TIMES[0] < now - 1.0:
+            CREATE_CALL_TIMES.popleft()
+        if len(CREATE_CALL_TIMES) >= SETTINGS.create_calls_per_second:
+            raise TooManyRequests("Rate exceeded for CreateAccount; slow down.")
+        CREATE_CALL_TIMES.append(now)
+        settle(self, now)
+        book = ledger(self)
+        in_flight = sum(1 for r in book.requests if r.state == "IN_PROGRESS")
+        if in_flight >= SETTINGS.max_in_flight:
+            raise ConstraintViolation(
+                "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED",
+                f"You have {in_flight} account creations in progress; wait for one to finish.",
+            )
+        request = Request(
+            id=org_utils.make_random_create_account_status_id(),
+            kwargs=kwargs,
+            gov_cloud=gov_cloud,
+            requested=now,
+            settles_at=now + SETTINGS.creation_seconds,
+        )
+        book.requests.append(request)
+        return {"CreateAccountStatus": request.status()}
+
+
+def find_request(self: Any, request_id: str) -> Request | None:
+    return next((r for r in ledger(self).requests if r.id == request_id), None)
+
+
+def describe_create_account_status(self: Any, **kwargs: Any) -> dict[str, Any]:
+    with LOCK:
+        settle(self, time.time())
+        request = find_request(self, kwargs["CreateAccountRequestId"])
+        if request is None:
+            return ORIGINAL_DESCRIBE_STATUS(self, **kwargs)
+        return {"CreateAccountStatus": request.status()}
+
+
+def list_create_account_status(self: Any, **kwargs: Any) -> dict[str, Any]:
+    with LOCK:
+        settle(self, time.time())
+        states = kwargs.get("States") or ["IN_PROGRESS", "SUCCEEDED", "FAILED"]
+        statuses = [r.status() for r in ledger(self).requests if r.state in states]
+    start = int(kwargs.get("NextToken") or 0)
+    size = int(kwargs.get("MaxResults") or 20)
+    page = statuses[start : start + size]
+    token = str(start + size) if start + size < len(statuses) else None
+    return {"CreateAccountStatuses": page, "NextToken": token}
+
+
+def close_account(self: Any, **kwargs: Any) -> None:
+    # Closing keeps the account's e-mail address taken (email_taken looks at every account).
+    return ORIGINAL_CLOSE_ACCOUNT(self, **kwargs)
+
+
+ORIGINAL_CREATE_ACCOUNT = org_models.OrganizationsBackend.create_account
+ORIGINAL_DESCRIBE_STATUS = org_models.OrganizationsBackend.describe_create_account_status
+ORIGINAL_CLOSE_ACCOUNT = org_models.OrganizationsBackend.close_account
+
+
+def install() -> None:
+    B = org_models.OrganizationsBackend
+    B.create_account = create_account
+    B.create_gov_cloud_account = lambda self, **kw: create_account(self, gov_cloud=True, **kw)
+    B.describe_create_account_status = describe_create_account_status
+    B.list_create_account_status = list_create_account_status
+    B.close_account = close_account
+
+    from moto.organizations import responses
+
+    def create_gov_cloud_account(self: Any) -> str:
+        return json.dumps(self.organizations_backend.create_gov_cloud_account(**self.request_params))
+
+    responses.OrganizationsResponse.create_gov_cloud_account = create_gov_cloud_account
+
+
+def error_response(start_response: Any, status: str, code: str, message: str) -> list[bytes]:
+    body = json.dumps({"__type": code, "message": message}).encode()
+    start_response(status, [("Content-Type", "application/x-amz-json-1.1"),
+                            ("Content-Length", str(len(body))), ("x-amzn-ErrorType", code)])
+    return [body]
+
+
+def json_response(start_response: Any, value: Any) -> list[bytes]:
+    body = json.dumps(value).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class Middleware:
+    """Settles due creations before each call, counts calls, injects faults, serves control."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_local_org/"):
+            return self.control(path, environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("AWSOrganizationsV20161128."):
+            return self.app(environ, start_response)
+        op = target.split(".", 1)[1]
+        settle_all()
+        with LOCK:
+            CALLS[op] += 1
+            roll = SETTINGS.rng.random()
+            kind = SETTINGS.rng.choice(["throttle", "error", "lost"])
+        if op in PAGED_OPERATIONS and SETTINGS.empty_pages:
+            answer = self.empty_page(op, environ, start_response)
+            if answer is not None:
+                return answer
+        if op in HANDLER_OPERATIONS and roll < SETTINGS.faults:
+            if kind == "throttle":
+                return error_response(start_response, "400 Bad Request", "TooManyRequestsException",
+                                      "Rate exceeded (local fault mode)")
+            if kind == "error" or op not in CHANGING_OPERATIONS:
+                return error_response(start_response, "500 Internal Server Error", "ServiceException",
+                                      "internal error (local fault mode)")
+            return self.act_then_lose_answer(environ, start_response)
+        if op == "CreateAccount" and next(LOST_CREATE_ANSWERS) < SETTINGS.lose_create_answers:
+            return self.act_then_lose_answer(environ, start_response)
+        return self.app(environ, start_response)
+
+    def act_then_lose_answer(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """The service acts; its answer never reaches the caller."""
+        seen: list[str] = []
+        body = b"".join(self.app(environ, lambda status, headers, exc=None: seen.append(status)))
+        del body
+        return error_response(start_response, "500 Internal Server Error", "ServiceException",
+                              "the answer was lost after the request was carried out (local fault mode)")
+
+    def empty_page(self, op: str, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        """The first page of a listing is empty but carries a NextToken."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        params = json.loads(raw or b"{}")
+        if params.get("NextToken") == EMPTY_PAGE_TOKEN:
+            params.pop("NextToken")
+        elif "NextToken" not in params:
+            key = {"ListAccounts": "Accounts", "ListCreateAccountStatus": "CreateAccountStatuses",
+                   "ListTagsForResource": "Tags"}[op]
+            return json_response(start_response, {key: [], "NextToken": EMPTY_PAGE_TOKEN})
+        import io
+
+        raw = json.dumps(params).encode()
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        return None
+
+    def control(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if path == "/_local_org/stats":
+            with LOCK:
+                return json_response(start_response, {"calls": dict(CALLS)})
+        if path == "/_local_org/config":
+            if environ.get("REQUEST_METHOD") == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                try:
+                    with LOCK:
+                        SETTINGS.update(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+                except (ValueError, TypeError) as e:
+                    return error_response(start_response, "400 Bad Request", "InvalidSetting", str(e))
+            return json_response(start_response, SETTINGS.values)
+        return error_response(start_response, "404 Not Found", "NotFound", path)
+
+
+def settings_from_environment() -> dict[str, Any]:
+    out = {}
+    for key in DEFAULTS:
+        value = os.environ.get(f"LOCAL_ORG_{key.upper()}")
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    for key, default in DEFAULTS.items():
+        flag = "--" + key.replace("_", "-")
+        if isinstance(default, bool):
+            parser.add_argument(flag, action="store_true", default=None)
+        else:
+            parser.add_argument(flag, type=type(default), default=None)
+    args = parser.parse_args()
+    values = settings_from_environment()
+    values.update({k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None})
+    SETTINGS.update(values)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        parser.error("the local endpoint listens on loopback only")
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    install()
+    app = Middleware(DomainDispatcherApplication(create_backend_app))
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()
