@@ -20,6 +20,14 @@ pub fn create_poll_delay(poll: u32) -> u32 {
     CREATE_POLL[(poll as usize).min(CREATE_POLL.len() - 1)]
 }
 
+/// Inside an invocation, while the AccountId is unknown: 1.5 to 2.5 s between
+/// DescribeCreateAccountStatus calls (jittered, so resources created together spread apart).
+/// Five resources polling together make about 2.5 calls a second.
+pub fn create_poll_wait(poll: u32, seed: u64) -> std::time::Duration {
+    let jitter = mix(seed ^ u64::from(poll).rotate_left(32)) % 1000;
+    std::time::Duration::from_millis(1500 + jitter)
+}
+
 pub fn close_poll_delay(poll: u32) -> u32 {
     CLOSE_POLL[(poll as usize).min(CLOSE_POLL.len() - 1)]
 }
@@ -35,6 +43,8 @@ fn bounds(class: RetryClass) -> (u32, u32) {
         RetryClass::OrganizationFinalizing => (60, 300),
         RetryClass::CloseRequestsInFlight => (60, 300),
         RetryClass::NotYetVisible => (2, 15),
+        // Five creations in flight: one finishes within seconds to minutes.
+        RetryClass::CreationSlots => (5, 60),
     }
 }
 
@@ -74,6 +84,15 @@ mod tests {
     fn create_polls_start_fast_and_settle_at_fifteen_seconds() {
         let delays: Vec<u32> = (0..8).map(create_poll_delay).collect();
         assert_eq!(delays, [5, 5, 10, 10, 15, 15, 15, 15]);
+    }
+
+    #[test]
+    fn in_invocation_polls_wait_one_and_a_half_to_two_and_a_half_seconds() {
+        let waits: std::collections::BTreeSet<u128> = (0..50)
+            .map(|seed| create_poll_wait(3, seed).as_millis())
+            .collect();
+        assert!(waits.iter().all(|w| (1500..2500).contains(w)), "{waits:?}");
+        assert!(waits.len() > 10, "not spread: {waits:?}");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::HandlerError;
-use crate::model::{AccountId, CreateAccountRequestId};
+use crate::model::{AccountId, CreateAccountRequestId, CreateSettings};
 use crate::protocol::Action;
 
 pub const CONTEXT_VERSION: u32 = 1;
@@ -27,17 +27,30 @@ pub struct CallbackContext {
     rename_all_fields = "camelCase"
 )]
 pub enum Stage {
-    /// CREATE: look for an account or request this resource already started, else CreateAccount.
-    StartCreate,
+    /// CREATE: CreateAccount (or CreateGovCloudAccount). `settings` is absent on the first call,
+    /// where the properties still carry the write-only values.
+    StartCreate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settings: Option<CreateSettings>,
+    },
+    /// CREATE: CreateAccount's answer was lost (the service may or may not have acted): look for
+    /// a request for this account name made since `since` (Unix seconds) before creating again.
+    FindOwnRequest {
+        settings: CreateSettings,
+        since: i64,
+    },
     /// CREATE: poll DescribeCreateAccountStatus.
     AwaitCreation {
         request_id: CreateAccountRequestId,
-        gov_cloud: bool,
+        settings: CreateSettings,
     },
     /// CREATE: record the GovCloud id and move the new account to its parent.
     PlaceAccount {
         account_id: AccountId,
         gov_cloud_account_id: Option<AccountId>,
+        /// For a restart, should the account turn out to be another declaration's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settings: Option<CreateSettings>,
     },
     /// CREATE: read the finished account back.
     DescribeCreated { account_id: AccountId },
@@ -52,7 +65,8 @@ pub enum Stage {
 impl Stage {
     pub fn name(&self) -> &'static str {
         match self {
-            Stage::StartCreate => "startCreate",
+            Stage::StartCreate { .. } => "startCreate",
+            Stage::FindOwnRequest { .. } => "findOwnRequest",
             Stage::AwaitCreation { .. } => "awaitCreation",
             Stage::PlaceAccount { .. } => "placeAccount",
             Stage::DescribeCreated { .. } => "describeCreated",
@@ -64,7 +78,8 @@ impl Stage {
 
     fn action(&self) -> Action {
         match self {
-            Stage::StartCreate
+            Stage::StartCreate { .. }
+            | Stage::FindOwnRequest { .. }
             | Stage::AwaitCreation { .. }
             | Stage::PlaceAccount { .. }
             | Stage::DescribeCreated { .. } => Action::Create,
@@ -132,7 +147,7 @@ impl CallbackContext {
 
     fn first(action: Action) -> CallbackContext {
         Self::new(match action {
-            Action::Create => Stage::StartCreate,
+            Action::Create => Stage::StartCreate { settings: None },
             Action::Update => Stage::ApplyUpdate,
             // READ and LIST have no stages; the dispatcher never asks for theirs.
             Action::Delete | Action::Read | Action::List => Stage::CloseAccount,
@@ -143,19 +158,25 @@ impl CallbackContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::BillingAccess;
     use serde_json::json;
 
     #[test]
     fn context_round_trips_through_json() {
         let ctx = CallbackContext::new(Stage::AwaitCreation {
             request_id: CreateAccountRequestId::parse("car-0123456789").unwrap(),
-            gov_cloud: true,
+            settings: CreateSettings {
+                role_name: "Admin".into(),
+                billing: BillingAccess::Deny,
+                gov_cloud: true,
+            },
         })
         .again();
         let v = ctx.to_json();
         assert_eq!(
             v,
-            json!({"version": 1, "stage": {"name": "awaitCreation", "requestId": "car-0123456789", "govCloud": true}, "attempt": 1})
+            json!({"version": 1, "stage": {"name": "awaitCreation", "requestId": "car-0123456789",
+                "settings": {"roleName": "Admin", "billing": "DENY", "govCloud": true}}, "attempt": 1})
         );
         assert_eq!(
             CallbackContext::from_request(Action::Create, Some(&v)).unwrap(),
@@ -169,7 +190,7 @@ mod tests {
             CallbackContext::from_request(Action::Create, None)
                 .unwrap()
                 .stage,
-            Stage::StartCreate
+            Stage::StartCreate { settings: None }
         );
         assert_eq!(
             CallbackContext::from_request(Action::Update, None)

@@ -1,34 +1,67 @@
-//! CREATE, one step per invocation:
-//! startCreate -> (adopt what this resource already started, or CreateAccount)
-//! awaitCreation -> (poll DescribeCreateAccountStatus)
-//! placeAccount -> (check the account is ours, record the GovCloud id, MoveAccount to the parent)
-//! describeCreated -> (READ the finished account) -> SUCCESS.
+//! CREATE, in stages:
+//! startCreate -> CreateAccount (or CreateGovCloudAccount), never repeated blindly
+//! findOwnRequest -> CreateAccount's answer was lost: find the request before creating again
+//! awaitCreation -> poll DescribeCreateAccountStatus
+//! placeAccount -> check the account is this declaration's, record the GovCloud id, MoveAccount
+//! describeCreated -> read the finished account back -> SUCCESS
+//!
+//! CloudFormation fails a create whose model lacks the primary identifier after 60 seconds
+//! ("Resource timed out waiting for creation of physical resource", AWS Knowledge Center
+//! cloudformation-physical-resource-error), and Organizations gives the AccountId only once
+//! DescribeCreateAccountStatus says SUCCEEDED. So until the id is known, the first three stages
+//! run one after another inside the invocation, polling every 1.5-2.5 s, for as long as the
+//! invocation's budget allows. Once the id is known, each later stage is one callback.
+//!
+//! E-mail addresses are unique across AWS, so a request made twice for one declaration cannot
+//! make two accounts: the second ends FAILED with EMAIL_ALREADY_EXISTS, and the owner of the
+//! address is then looked up and adopted if this declaration created it (its record tag says
+//! so). That is also how a create re-delivered without its callback context finds its account.
 
-use crate::backoff::create_poll_delay;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::backoff::{create_poll_delay, create_poll_wait, retry_delay};
 use crate::context::{CallbackContext, Stage};
-use crate::dispatch::{Invocation, Step};
 use crate::error::{HandlerError, RetryClass};
-use crate::model::{AccountId, CreateAccountRequestId, DesiredAccount, ResourceModel};
+use crate::model::{
+    check_tag_count, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount,
+    ResourceModel,
+};
 use crate::org::CreateRequest;
 use crate::read;
-use crate::translate::{self, split_tags, CreateState, CreateStatus};
+use crate::step::{Invocation, Step};
+use crate::translate::{self, split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
 
 /// A freshly created account may take a little while to show in DescribeAccount.
 const MAX_VISIBILITY_POLLS: u32 = 20;
+/// Time a step should still have when it starts inside the invocation.
+const STEP_ALLOWANCE: Duration = Duration::from_secs(2);
+/// Clock difference tolerated between this function and Organizations' RequestedTimestamp.
+const CLOCK_SKEW_SECONDS: i64 = 10;
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     // Validation first: nothing reaches AWS unless the desired state is valid.
     let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    check_tag_count(&desired.effective_tags(&inv.request.stack_tags))?;
     let model = inv.incoming_model()?;
     match &ctx.stage {
-        Stage::StartCreate => start(inv, ctx, &desired, model).await,
-        Stage::AwaitCreation {
-            request_id,
-            gov_cloud,
-        } => await_creation(inv, ctx, &desired, model, request_id, *gov_cloud).await,
+        Stage::StartCreate { settings } => {
+            // The first call's properties still carry the write-only values; keep them.
+            let settings = settings.clone().unwrap_or_else(|| desired.settings());
+            let ctx = CallbackContext {
+                attempt: ctx.attempt,
+                ..CallbackContext::new(Stage::StartCreate {
+                    settings: Some(settings),
+                })
+            };
+            until_identified(inv, ctx, &desired, model).await
+        }
+        Stage::FindOwnRequest { .. } | Stage::AwaitCreation { .. } => {
+            until_identified(inv, ctx.clone(), &desired, model).await
+        }
         Stage::PlaceAccount {
             account_id,
             gov_cloud_account_id,
+            settings,
         } => {
             place(
                 inv,
@@ -36,6 +69,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
                 model,
                 account_id,
                 gov_cloud_account_id.as_ref(),
+                settings.clone().unwrap_or_else(|| desired.settings()),
             )
             .await
         }
@@ -49,142 +83,356 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
     }
 }
 
+/// What one stage before the identifier comes to.
+enum Next {
+    /// The AccountId is known (or the create is settled otherwise): answer CloudFormation.
+    Identified(Step),
+    /// The creation is in progress: poll again.
+    Poll {
+        model: ResourceModel,
+        context: CallbackContext,
+        message: String,
+    },
+    /// Refused for now: wait the backoff of the error's class, then run `context` again.
+    Retry {
+        model: ResourceModel,
+        context: CallbackContext,
+        error: HandlerError,
+    },
+    /// Go on to `context` at once.
+    Go {
+        model: ResourceModel,
+        context: CallbackContext,
+        message: String,
+    },
+}
+
+/// Runs the stages before the identifier inside this invocation while its budget allows, then
+/// hands the rest to CloudFormation's callback loop.
+async fn until_identified(
+    inv: &Invocation<'_>,
+    mut ctx: CallbackContext,
+    desired: &DesiredAccount,
+    mut model: ResourceModel,
+) -> Result<Step, HandlerError> {
+    loop {
+        let started = unix_now();
+        let next = match tokio::time::timeout(
+            inv.budget.remaining(),
+            creation_step(inv, &ctx, desired, model.clone()),
+        )
+        .await
+        {
+            Ok(Ok(next)) => next,
+            Ok(Err(e)) if e.retry_class().is_some() => Next::Retry {
+                model: model.clone(),
+                context: ctx.clone(),
+                error: e,
+            },
+            Ok(Err(e)) => return Err(e),
+            // The budget ran out inside a call: its outcome is unknown.
+            Err(_) => Next::Go {
+                model: model.clone(),
+                context: interrupted(&ctx, started),
+                message: format!("step {} did not finish in time", ctx.stage.name()),
+            },
+        };
+        let (wait, step) = match next {
+            Next::Identified(step) => return Ok(step),
+            Next::Poll {
+                model,
+                context,
+                message,
+            } => (
+                create_poll_wait(context.attempt, inv.seed),
+                Step::Continue {
+                    delay: create_poll_delay(context.attempt),
+                    model,
+                    context,
+                    message,
+                },
+            ),
+            Next::Retry {
+                model,
+                context,
+                error,
+            } => {
+                let class = error.retry_class().unwrap_or(RetryClass::Transient);
+                let delay = retry_delay(class, context.attempt, inv.seed);
+                (
+                    Duration::from_secs(delay.into()),
+                    Step::Continue {
+                        delay,
+                        model,
+                        message: format!("waiting to try again: {error}"),
+                        context: context.again(),
+                    },
+                )
+            }
+            Next::Go {
+                model,
+                context,
+                message,
+            } => (
+                Duration::ZERO,
+                Step::Continue {
+                    delay: 1,
+                    model,
+                    context,
+                    message,
+                },
+            ),
+        };
+        let Step::Continue {
+            model: next_model,
+            context: next_ctx,
+            delay,
+            message,
+        } = step
+        else {
+            return Ok(step);
+        };
+        if !inv.budget.allows(wait, STEP_ALLOWANCE) {
+            return Ok(Step::Continue {
+                model: next_model,
+                context: next_ctx,
+                delay,
+                message: format!("{message}. {OUTLASTED}"),
+            });
+        }
+        tracing::debug!(wait_ms = wait.as_millis() as u64, next = next_ctx.stage.name(), %message, "waiting inside the invocation");
+        tokio::time::sleep(wait).await;
+        model = next_model;
+        ctx = next_ctx;
+    }
+}
+
+/// Said while the AccountId is still unknown at the end of an invocation (README: "When a
+/// creation outlasts CloudFormation's window").
+const OUTLASTED: &str = "The AccountId is not known yet: CloudFormation needs it within 60 seconds and may fail this resource with 'Resource timed out waiting for creation of physical resource'. Organizations goes on creating the account; once it is done, run the same stack operation again (or delete the stack and create it again under the same name): this declaration adopts the account it started and never makes a second one";
+
+/// Where to go on after a step was cut off by the budget: a CreateAccount whose answer never
+/// came must be looked for before creating again; any other stage is safe to run again.
+fn interrupted(ctx: &CallbackContext, started: i64) -> CallbackContext {
+    match &ctx.stage {
+        Stage::StartCreate {
+            settings: Some(settings),
+        } => CallbackContext::new(Stage::FindOwnRequest {
+            settings: settings.clone(),
+            since: started,
+        }),
+        _ => ctx.clone(),
+    }
+}
+
+async fn creation_step(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    desired: &DesiredAccount,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    match &ctx.stage {
+        Stage::StartCreate { settings } => {
+            let settings = settings.clone().unwrap_or_else(|| desired.settings());
+            start(inv, ctx, desired, settings, model).await
+        }
+        Stage::FindOwnRequest { settings, since } => {
+            find_own_request(inv, desired, settings, *since, model).await
+        }
+        Stage::AwaitCreation {
+            request_id,
+            settings,
+        } => {
+            let status = inv.org.describe_creation(request_id).await?;
+            after_status(inv, ctx, desired, settings, model, status).await
+        }
+        Stage::PlaceAccount { .. }
+        | Stage::DescribeCreated { .. }
+        | Stage::ApplyUpdate
+        | Stage::CloseAccount
+        | Stage::AwaitClosure { .. } => Err(HandlerError::InternalFailure(format!(
+            "stage {} is not a creation stage",
+            ctx.stage.name()
+        ))),
+    }
+}
+
 async fn start(
     inv: &Invocation<'_>,
     ctx: &CallbackContext,
     desired: &DesiredAccount,
+    settings: CreateSettings,
     model: ResourceModel,
-) -> Result<Step, HandlerError> {
-    let identity = inv.resource_identity();
-
-    // 1. A live account with this e-mail: ours (a create whose context was lost) or someone
-    // else's. Closed accounts are gone for CloudFormation and are never adopted; if one still
-    // holds the address, CreateAccount fails with EMAIL_ALREADY_EXISTS (AlreadyExists).
-    let accounts = inv.org.all_accounts().await?;
-    if let Some(existing) = accounts.iter().find(|a| {
-        a.is_live()
-            && a.email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(&desired.email))
-    }) {
-        let (_, book) = split_tags(&inv.org.tags_of(&existing.id).await?);
-        if identity.is_some() && book.resource == identity {
-            tracing::info!(account_id = %existing.id, "adopting the account this resource already created");
-            let gov = book
-                .gov_cloud_account_id
-                .as_deref()
-                .and_then(|g| AccountId::parse(g).ok());
-            return Ok(to_place(model, existing.id.clone(), gov));
-        }
-        return Err(HandlerError::AlreadyExists(format!(
-            "Email: {} is already used by account {} ({}) in this organization; choose another Email, or bring that account under CloudFormation with resource import",
-            desired.email,
-            existing.id,
-            existing.name.as_deref().unwrap_or("unnamed")
-        )));
-    }
-
-    // 2. A creation this resource started whose answer was lost: wait for it instead.
-    if identity.is_some() {
-        let in_flight = inv.org.creations_in_progress().await?;
-        if let Some(status) = in_flight
-            .iter()
-            .find(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
-        {
-            tracing::info!(request_id = %status.request_id, "adopting a creation already in progress");
-            return Ok(to_await(
-                model,
-                status.request_id.clone(),
-                desired.gov_cloud,
-                0,
-            ));
-        }
-    }
-
-    // 3. Create, recording who asked (so a retry can adopt it) and what cannot be read back.
+) -> Result<Next, HandlerError> {
+    // The record says which declaration asked (so a retry can adopt the account) and what
+    // Organizations cannot give back.
+    let record = Bookkeeping {
+        resource: inv.resource_identity(),
+        role_name: Some(settings.role_name.clone()),
+        billing: Some(settings.billing.as_str().to_owned()),
+        gov_cloud_account_id: settings.gov_cloud.then(String::new),
+    };
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
-    if let Some(id) = &identity {
-        tags.insert(translate::TAG_RESOURCE.into(), id.clone());
-    }
-    tags.insert(translate::TAG_ROLE_NAME.into(), desired.role_name.clone());
-    tags.insert(
-        translate::TAG_BILLING.into(),
-        desired.billing.as_str().into(),
-    );
-    if desired.gov_cloud {
-        tags.insert(translate::TAG_GOVCLOUD.into(), String::new());
-    }
-    let status = inv
+    tags.insert(TAG_RECORD.into(), record.encode());
+    let since = unix_now();
+    let answer = inv
         .org
         .create_account(&CreateRequest {
             name: &desired.name,
             email: &desired.email,
-            role_name: &desired.role_name,
-            billing: desired.billing,
-            gov_cloud: desired.gov_cloud,
+            role_name: &settings.role_name,
+            billing: settings.billing,
+            gov_cloud: settings.gov_cloud,
             tags: &tags,
         })
-        .await?;
-    tracing::info!(request_id = %status.request_id, "create request accepted");
-    next_after_status(
-        inv,
-        ctx,
-        &desired.email,
-        desired.gov_cloud,
-        model,
-        status,
-        0,
-    )
+        .await;
+    match answer {
+        Ok(status) => {
+            tracing::info!(request_id = %status.request_id, "create request accepted");
+            after_status(inv, ctx, desired, &settings, model, status).await
+        }
+        // A 5xx, a timeout or a broken connection: the service may have acted.
+        Err(e) if e.retry_class() == Some(RetryClass::Transient) => Ok(Next::Go {
+            model,
+            context: CallbackContext::new(Stage::FindOwnRequest { settings, since }),
+            message: format!("the outcome of CreateAccount is unknown ({e}); looking for the request before creating again"),
+        }),
+        Err(e) if e.retry_class() == Some(RetryClass::CreationSlots) => {
+            let in_flight = inv.org.creations_in_progress().await?;
+            if in_flight.is_empty() {
+                // Nothing to wait for: the refusal is the daily limit on new accounts.
+                return Err(HandlerError::ServiceLimit(format!(
+                    "{e}. No account creation is in progress, so this is Organizations' limit on accounts created per day: run the stack operation again tomorrow, or ask AWS Support to raise the limit"
+                )));
+            }
+            Ok(Next::Retry {
+                model,
+                context: ctx.clone(),
+                error: HandlerError::retry(
+                    RetryClass::CreationSlots,
+                    format!(
+                        "{} account creations are in progress and Organizations runs at most 5 at once; waiting for one to finish",
+                        in_flight.len()
+                    ),
+                ),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
-async fn await_creation(
+/// CreateAccount's answer was lost. A request for this account name made since the call is
+/// taken as this one (the account it makes is checked against the record tag before it is
+/// adopted). None found: create again; should the first request exist after all, the second
+/// fails EMAIL_ALREADY_EXISTS and the first is adopted then.
+async fn find_own_request(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    settings: &CreateSettings,
+    since: i64,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    let in_flight = inv.org.creations_in_progress().await?;
+    let own = in_flight
+        .into_iter()
+        .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
+        .filter(|s| {
+            s.requested_at
+                .is_none_or(|t| t >= since - CLOCK_SKEW_SECONDS)
+        })
+        .max_by_key(|s| s.requested_at);
+    match own {
+        Some(status) => {
+            tracing::info!(request_id = %status.request_id, "found the request whose answer was lost");
+            Ok(Next::Poll {
+                message: format!(
+                    "found request {} made before CreateAccount's answer was lost; account creation in progress",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), 0),
+                model,
+            })
+        }
+        None => Ok(Next::Go {
+            model,
+            context: CallbackContext::new(Stage::StartCreate {
+                settings: Some(settings.clone()),
+            }),
+            message: "no request was made before CreateAccount's answer was lost; creating".into(),
+        }),
+    }
+}
+
+fn await_context(
+    request_id: CreateAccountRequestId,
+    settings: CreateSettings,
+    polls: u32,
+) -> CallbackContext {
+    CallbackContext {
+        attempt: polls,
+        ..CallbackContext::new(Stage::AwaitCreation {
+            request_id,
+            settings,
+        })
+    }
+}
+
+async fn after_status(
     inv: &Invocation<'_>,
     ctx: &CallbackContext,
     desired: &DesiredAccount,
-    model: ResourceModel,
-    request_id: &CreateAccountRequestId,
-    gov_cloud: bool,
-) -> Result<Step, HandlerError> {
-    let status = inv.org.describe_creation(request_id).await?;
-    // The GovCloud flag comes from the stage: write-only properties are not in callback models.
-    next_after_status(
-        inv,
-        ctx,
-        &desired.email,
-        gov_cloud,
-        model,
-        status,
-        ctx.attempt.saturating_add(1),
-    )
-}
-
-fn next_after_status(
-    inv: &Invocation<'_>,
-    ctx: &CallbackContext,
-    email: &str,
-    gov_cloud: bool,
+    settings: &CreateSettings,
     model: ResourceModel,
     status: CreateStatus,
-    polls: u32,
-) -> Result<Step, HandlerError> {
+) -> Result<Next, HandlerError> {
     match status.state {
-        CreateState::InProgress => Ok(to_await(model, status.request_id, gov_cloud, polls)),
+        CreateState::InProgress => {
+            // Polls of the same request count up (they choose the callback delay).
+            let polls = match &ctx.stage {
+                Stage::AwaitCreation { request_id, .. } if *request_id == status.request_id => {
+                    ctx.attempt.saturating_add(1)
+                }
+                _ => 0,
+            };
+            Ok(Next::Poll {
+                message: format!(
+                    "account creation in progress (request {})",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), polls),
+                model,
+            })
+        }
         CreateState::Succeeded {
             account_id,
             gov_cloud_account_id,
         } => {
             tracing::Span::current().record("account_id", account_id.as_str());
-            Ok(to_place(model, account_id, gov_cloud_account_id))
+            Ok(Next::Identified(to_place(
+                model,
+                account_id,
+                gov_cloud_account_id,
+                settings.clone(),
+            )))
+        }
+        CreateState::Failed { reason } if reason == "EMAIL_ALREADY_EXISTS" => {
+            email_owner(inv, desired, settings, model).await
         }
         CreateState::Failed { reason } => {
-            let error = translate::creation_failure(&reason, email);
+            let error = translate::creation_failure(&reason, &desired.email);
             if error.retry_class().is_some() {
-                // The request is dead; a new CreateAccount is needed, after a backoff.
-                let restart = CallbackContext {
-                    attempt: ctx.attempt,
-                    ..CallbackContext::new(Stage::StartCreate)
-                };
-                Ok(Step::retry(model, restart, inv.seed, &error))
+                // The request is dead; a new CreateAccount is needed, after a backoff, with the
+                // same write-only values.
+                Ok(Next::Retry {
+                    model,
+                    context: CallbackContext {
+                        attempt: ctx.attempt,
+                        ..CallbackContext::new(Stage::StartCreate {
+                            settings: Some(settings.clone()),
+                        })
+                    },
+                    error,
+                })
             } else {
                 Err(error)
             }
@@ -192,28 +440,76 @@ fn next_after_status(
     }
 }
 
-fn to_await(
+/// CreateAccount said EMAIL_ALREADY_EXISTS: adopt the account if this declaration created it,
+/// else say that the address is taken without naming another account's details.
+async fn email_owner(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    settings: &CreateSettings,
     model: ResourceModel,
-    request_id: CreateAccountRequestId,
-    gov_cloud: bool,
-    polls: u32,
-) -> Step {
-    let message = format!("account creation in progress (request {request_id})");
-    Step::Continue {
-        model,
-        context: CallbackContext {
-            attempt: polls,
-            ..CallbackContext::new(Stage::AwaitCreation {
-                request_id,
-                gov_cloud,
-            })
-        },
-        delay: create_poll_delay(polls),
-        message,
+) -> Result<Next, HandlerError> {
+    let identity = inv.resource_identity();
+    let owners = inv.org.accounts_with_email(&desired.email).await?;
+    for owner in &owners {
+        let (_, book) = split_tags(&inv.org.tags_of(&owner.id).await?);
+        if identity.is_none() || book.resource != identity {
+            continue;
+        }
+        if !owner.is_live() {
+            return Err(HandlerError::AlreadyExists(format!(
+                "Email: {} belongs to account {}, which this resource created earlier and which is now {}; a closed account keeps its address (CreateAccount failed with EMAIL_ALREADY_EXISTS). Choose another Email",
+                desired.email,
+                owner.id,
+                owner.lifecycle()
+            )));
+        }
+        tracing::info!(account_id = %owner.id, "adopting the account this declaration already created");
+        let gov = book
+            .gov_cloud_account_id
+            .as_deref()
+            .and_then(|g| AccountId::parse(g).ok());
+        return Ok(Next::Identified(to_place(
+            model,
+            owner.id.clone(),
+            gov,
+            settings.clone(),
+        )));
     }
+    if owners.is_empty() {
+        // The owner may be this declaration's own earlier request, still in flight (its account
+        // is not listed until it exists). Its account is checked against the record on arrival.
+        let in_flight = inv.org.creations_in_progress().await?;
+        if let Some(status) = in_flight
+            .into_iter()
+            .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
+            .max_by_key(|s| s.requested_at)
+        {
+            return Ok(Next::Poll {
+                message: format!(
+                    "the address is claimed by request {} for the same account name, still in progress; waiting to see whose it is",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), 0),
+                model,
+            });
+        }
+        return Err(HandlerError::AlreadyExists(format!(
+            "Email: {} is already the address of an AWS account outside this organization (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email",
+            desired.email
+        )));
+    }
+    Err(HandlerError::AlreadyExists(format!(
+        "Email: {} is already the address of another account in this organization, not one this resource created (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email. To see which account, from the management account: aws organizations list-accounts --query \"Accounts[?Email=='{}']\"",
+        desired.email, desired.email
+    )))
 }
 
-fn to_place(mut model: ResourceModel, account_id: AccountId, gov: Option<AccountId>) -> Step {
+fn to_place(
+    mut model: ResourceModel,
+    account_id: AccountId,
+    gov: Option<AccountId>,
+    settings: CreateSettings,
+) -> Step {
     // The primary identifier goes into the model as soon as it is known.
     model.account_id = Some(account_id.to_string());
     model.gov_cloud_account_id = gov.as_ref().map(AccountId::to_string);
@@ -223,6 +519,7 @@ fn to_place(mut model: ResourceModel, account_id: AccountId, gov: Option<Account
         context: CallbackContext::new(Stage::PlaceAccount {
             account_id,
             gov_cloud_account_id: gov,
+            settings: Some(settings),
         }),
         delay: 1,
     }
@@ -234,6 +531,7 @@ async fn place(
     mut model: ResourceModel,
     account_id: &AccountId,
     gov: Option<&AccountId>,
+    settings: CreateSettings,
 ) -> Result<Step, HandlerError> {
     tracing::Span::current().record("account_id", account_id.as_str());
     let tags = match inv.org.tags_of(account_id).await {
@@ -242,16 +540,18 @@ async fn place(
         }
         other => other?,
     };
-    let (_, book) = split_tags(&tags);
+    let (_, mut book) = split_tags(&tags);
     let identity = inv.resource_identity();
     if identity.is_some() && book.resource != identity {
-        // An adopted in-flight creation turned out to be another resource's: start over.
+        // An adopted request turned out to be another declaration's: start over.
         tracing::warn!(account_id = %account_id, "adopted creation belongs to another resource; creating anew");
         model.account_id = None;
         model.gov_cloud_account_id = None;
         return Ok(Step::Continue {
             model,
-            context: CallbackContext::new(Stage::StartCreate),
+            context: CallbackContext::new(Stage::StartCreate {
+                settings: Some(settings),
+            }),
             delay: 1,
             message: format!(
                 "account {account_id} belongs to another resource; creating this one anew"
@@ -260,7 +560,8 @@ async fn place(
     }
     if let Some(gov) = gov {
         if book.gov_cloud_account_id.as_deref() != Some(gov.as_str()) {
-            let record = [(translate::TAG_GOVCLOUD.to_owned(), gov.to_string())].into();
+            book.gov_cloud_account_id = Some(gov.to_string());
+            let record = [(TAG_RECORD.to_owned(), book.encode())].into();
             inv.org.tag(account_id, &record).await?;
         }
     }
@@ -295,4 +596,11 @@ async fn describe_created(
         ))),
         Err(e) => Err(e),
     }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
 }

@@ -3,9 +3,9 @@
 
 use crate::backoff::close_poll_delay;
 use crate::context::{CallbackContext, Stage};
-use crate::dispatch::{Invocation, Step};
 use crate::error::HandlerError;
 use crate::model::AccountId;
+use crate::step::{Invocation, Step};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     let model = inv.incoming_model()?;
@@ -20,7 +20,11 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
                     view.lifecycle()
                 )));
             }
-            inv.org.close_account(&id).await?;
+            match inv.org.close_account(&id).await {
+                // A retried CloseAccount whose first answer was lost finds it closed already.
+                Ok(()) | Err(HandlerError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
             Ok(Step::Continue {
                 model,
                 context: CallbackContext::new(Stage::AwaitClosure {
@@ -31,7 +35,8 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
             })
         }
         Stage::AwaitClosure { account_id } => await_closure(inv, ctx, account_id, model).await,
-        Stage::StartCreate
+        Stage::StartCreate { .. }
+        | Stage::FindOwnRequest { .. }
         | Stage::AwaitCreation { .. }
         | Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }

@@ -2,91 +2,37 @@
 //! never returns a Lambda error: a bad payload, a handler error, a timeout, even a panic inside
 //! handler code become a FAILED (or, for a write step that can be re-run, IN_PROGRESS) event.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tracing::{field, info, warn, Instrument};
 
-use crate::backoff::{fnv1a, retry_delay};
+use crate::backoff::fnv1a;
 use crate::context::CallbackContext;
 use crate::error::HandlerError;
 use crate::model::ResourceModel;
-use crate::org::{Clients, Organizations};
+use crate::org::Clients;
 use crate::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
+use crate::step::{Budget, READ_BUDGET, WRITE_BUDGET};
 use crate::{create, delete, list, read, update};
 
-/// One invocation's view: the request, Organizations as the caller, and the jitter seed.
-pub struct Invocation<'a> {
-    pub request: &'a HandlerRequest,
-    pub org: Organizations,
-    pub seed: u64,
-}
+pub use crate::step::{resource_identity, Invocation, Step};
 
-impl Invocation<'_> {
-    /// A stable identity for this resource (stack + logical id), recorded on accounts it creates
-    /// so that a re-delivered create adopts its own account instead of making a second one.
-    pub fn resource_identity(&self) -> Option<String> {
-        let logical = self
-            .request
-            .logical_resource_id
-            .as_deref()
-            .filter(|l| !l.is_empty())?;
-        let stack = self.request.stack_id.as_deref().unwrap_or("");
-        Some(format!("{:016x}", fnv1a(&[stack, logical])))
-    }
-
-    /// The model CloudFormation sent, decoded without the schema's rules.
-    pub fn incoming_model(&self) -> Result<ResourceModel, HandlerError> {
-        ResourceModel::from_value(self.request.resource_properties.as_ref())
-    }
-}
-
-/// The bookkeeping tag value that marks an account as created by this stack's resource.
-pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
-    format!("{:016x}", fnv1a(&[stack_id, logical_resource_id]))
-}
-
-/// What a step of CREATE, UPDATE or DELETE comes to.
-#[derive(Debug)]
-pub enum Step {
-    /// SUCCESS with the final model.
-    Done(ResourceModel),
-    /// SUCCESS of DELETE, without a model.
-    Deleted,
-    /// IN_PROGRESS: call back after `delay` seconds with `context`.
-    Continue {
-        model: ResourceModel,
-        context: CallbackContext,
-        delay: u32,
-        message: String,
-    },
-}
-
-impl Step {
-    /// Runs `stage` again later, after the backoff for `error`'s retry class.
-    pub fn retry(
-        model: ResourceModel,
-        context: CallbackContext,
-        seed: u64,
-        error: &HandlerError,
-    ) -> Step {
-        let class = error
-            .retry_class()
-            .unwrap_or(crate::error::RetryClass::Transient);
-        Step::Continue {
-            delay: retry_delay(class, context.attempt, seed),
-            model,
-            message: format!("waiting to try again: {error}"),
-            context: context.again(),
-        }
-    }
-}
-
-/// Handles one payload; the answer is always a ProgressEvent.
+/// Handles one payload with no Lambda deadline (the local driver, tests); the answer is always a
+/// ProgressEvent.
 pub async fn handle(clients: &Clients, payload: Value) -> ProgressEvent {
+    handle_until(clients, payload, None).await
+}
+
+/// Handles one payload; `deadline` is the Lambda invocation's, which caps the time budget.
+pub async fn handle_until(
+    clients: &Clients,
+    payload: Value,
+    deadline: Option<SystemTime>,
+) -> ProgressEvent {
     let clients = clients.clone();
     // A panic inside the task comes back as a JoinError instead of tearing down the runtime.
-    let task = tokio::spawn(async move { route(&clients, payload).await });
+    let task = tokio::spawn(async move { route(&clients, payload, deadline).await });
     match task.await {
         Ok(event) => event,
         Err(e) if e.is_panic() => {
@@ -109,7 +55,7 @@ pub async fn handle(clients: &Clients, payload: Value) -> ProgressEvent {
     }
 }
 
-async fn route(clients: &Clients, payload: Value) -> ProgressEvent {
+async fn route(clients: &Clients, payload: Value, deadline: Option<SystemTime>) -> ProgressEvent {
     let request = match parse_request(&payload) {
         Ok(r) => r,
         Err(e) => return ProgressEvent::failed(e.code(), e.to_string()),
@@ -128,22 +74,34 @@ async fn route(clients: &Clients, payload: Value) -> ProgressEvent {
     );
     async move {
         let event = match action {
-            Action::Create => write(clients, &request, action, create::run).await,
-            Action::Update => write(clients, &request, action, update::run).await,
-            Action::Delete => write(clients, &request, action, delete::run).await,
+            Action::Create => write(clients, &request, deadline, action, create::run).await,
+            Action::Update => write(clients, &request, deadline, action, update::run).await,
+            Action::Delete => write(clients, &request, deadline, action, delete::run).await,
             Action::Read => {
-                read_only(clients, &request, action, async |inv: &Invocation<'_>| {
-                    let model = read::run(inv).await?;
-                    Ok(ProgressEvent::success(model.to_wire()))
-                })
+                read_only(
+                    clients,
+                    &request,
+                    deadline,
+                    action,
+                    async |inv: &Invocation<'_>| {
+                        let model = read::run(inv).await?;
+                        Ok(ProgressEvent::success(model.to_wire()))
+                    },
+                )
                 .await
             }
             Action::List => {
-                read_only(clients, &request, action, async |inv: &Invocation<'_>| {
-                    let (models, token) = list::run(inv).await?;
-                    let models = models.iter().map(ResourceModel::to_wire).collect();
-                    Ok(ProgressEvent::listed(models, token))
-                })
+                read_only(
+                    clients,
+                    &request,
+                    deadline,
+                    action,
+                    async |inv: &Invocation<'_>| {
+                        let (models, token) = list::run(inv).await?;
+                        let models = models.iter().map(ResourceModel::to_wire).collect();
+                        Ok(ProgressEvent::listed(models, token))
+                    },
+                )
                 .await
             }
         };
@@ -162,6 +120,7 @@ async fn route(clients: &Clients, payload: Value) -> ProgressEvent {
 fn invocation<'a>(
     clients: &Clients,
     request: &'a HandlerRequest,
+    budget: Budget,
 ) -> Result<Invocation<'a>, HandlerError> {
     let creds = request.caller_credentials()?;
     let seed = fnv1a(&[
@@ -172,14 +131,15 @@ fn invocation<'a>(
         request,
         org: clients.for_caller(&creds, request.region.as_deref()),
         seed,
+        budget,
     })
 }
 
-/// Longest time one step may take: CloudFormation allows 60 s for writes, 30 s for reads.
-fn step_budget(action: Action) -> Duration {
+/// Longest time one invocation may take: CloudFormation allows 60 s for writes, 30 s for reads.
+fn budget_cap(action: Action) -> Duration {
     match action {
-        Action::Create | Action::Update | Action::Delete => Duration::from_secs(50),
-        Action::Read | Action::List => Duration::from_secs(25),
+        Action::Create | Action::Update | Action::Delete => WRITE_BUDGET,
+        Action::Read | Action::List => READ_BUDGET,
     }
 }
 
@@ -187,6 +147,7 @@ fn step_budget(action: Action) -> Duration {
 async fn write(
     clients: &Clients,
     request: &HandlerRequest,
+    deadline: Option<SystemTime>,
     action: Action,
     step: impl AsyncFn(&Invocation<'_>, &CallbackContext) -> Result<Step, HandlerError>,
 ) -> ProgressEvent {
@@ -195,12 +156,13 @@ async fn write(
         Err(e) => return failed(&e),
     };
     tracing::Span::current().record("stage", context.stage.name());
-    let inv = match invocation(clients, request) {
+    let budget = Budget::new(budget_cap(action), deadline);
+    let inv = match invocation(clients, request, budget) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
     info!(attempt = context.attempt, "step");
-    let outcome = match tokio::time::timeout(step_budget(action), step(&inv, &context)).await {
+    let outcome = match tokio::time::timeout(budget.remaining(), step(&inv, &context)).await {
         Ok(outcome) => outcome,
         // Every step is safe to re-run, so a slow step is simply tried again.
         Err(_) => Err(HandlerError::retry(
@@ -224,14 +186,16 @@ async fn write(
 async fn read_only(
     clients: &Clients,
     request: &HandlerRequest,
+    deadline: Option<SystemTime>,
     action: Action,
     answer: impl AsyncFn(&Invocation<'_>) -> Result<ProgressEvent, HandlerError>,
 ) -> ProgressEvent {
-    let inv = match invocation(clients, request) {
+    let budget = Budget::new(budget_cap(action), deadline);
+    let inv = match invocation(clients, request, budget) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
-    match tokio::time::timeout(step_budget(action), answer(&inv)).await {
+    match tokio::time::timeout(budget.remaining(), answer(&inv)).await {
         Ok(Ok(event)) => event,
         // READ and LIST never answer IN_PROGRESS: a retryable error fails with its code and
         // CloudFormation decides whether to call again.
@@ -241,7 +205,7 @@ async fn read_only(
             format!(
                 "{} did not finish within {} seconds",
                 action.as_str(),
-                step_budget(action).as_secs()
+                budget_cap(action).as_secs()
             ),
         ),
     }

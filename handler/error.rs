@@ -56,6 +56,9 @@ pub enum RetryClass {
     CloseRequestsInFlight,
     /// A freshly created account not yet visible to DescribeAccount.
     NotYetVisible,
+    /// ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED while creations are in flight: a slot frees when one
+    /// of them finishes.
+    CreationSlots,
 }
 
 impl HandlerError {
@@ -104,6 +107,7 @@ impl RetryClass {
             RetryClass::OrganizationFinalizing => HandlerErrorCode::ResourceConflict,
             RetryClass::CloseRequestsInFlight => HandlerErrorCode::ServiceLimitExceeded,
             RetryClass::NotYetVisible => HandlerErrorCode::NotStabilized,
+            RetryClass::CreationSlots => HandlerErrorCode::ServiceLimitExceeded,
         }
     }
 }

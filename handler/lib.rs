@@ -5,6 +5,8 @@
 //!   nothing of Organizations.
 //! - `dispatch`: one exhaustive match on the action; retries through the callback loop.
 //! - `create`, `read`, `update`, `delete`, `list`: the account logic, one file per action.
+//! - `step`: what the actions and the front door share (an invocation's view, a step's
+//!   outcome, the time budget), below both so that no module imports its caller.
 //! - `org` (the one seam to the SDK) and `translate` (pure model <-> SDK translation).
 //! - `schema`, `model`, `context`, `error`, `backoff`: the rules, the types, the stages.
 
@@ -22,5 +24,6 @@ pub mod org;
 pub mod protocol;
 pub mod read;
 pub mod schema;
+pub mod step;
 pub mod translate;
 pub mod update;

@@ -1,8 +1,8 @@
 //! LIST: one page of ListAccounts per invocation; only accounts READ would find.
 
-use crate::dispatch::Invocation;
 use crate::error::HandlerError;
 use crate::model::ResourceModel;
+use crate::step::Invocation;
 use crate::translate::summary_model;
 
 pub async fn run(

@@ -254,7 +254,8 @@ impl ParentId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum BillingAccess {
     Allow,
     Deny,
@@ -274,6 +275,32 @@ impl BillingAccess {
             _ => None,
         }
     }
+}
+
+/// What CreateAccount is called with that later steps still need. CloudFormation strips
+/// write-only properties (RoleName, IamUserAccessToBilling, CreateGovCloudAccount) from the
+/// models it sends back on callbacks, so the callback context carries them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSettings {
+    pub role_name: String,
+    pub billing: BillingAccess,
+    pub gov_cloud: bool,
+}
+
+/// Organizations allows 50 tags on an account.
+pub const MAX_ACCOUNT_TAGS: usize = 50;
+
+/// The resource's and the stack's tags plus the handler's one record tag must fit in 50.
+pub fn check_tag_count(effective: &BTreeMap<String, String>) -> Result<(), HandlerError> {
+    let total = effective.len() + 1;
+    if total > MAX_ACCOUNT_TAGS {
+        return Err(HandlerError::InvalidRequest(format!(
+            "Tags: {} resource and stack tags plus the handler's record tag make {total}; an account can have at most {MAX_ACCOUNT_TAGS} tags",
+            effective.len()
+        )));
+    }
+    Ok(())
 }
 
 /// A validated desired state: what CREATE and UPDATE work from.
@@ -366,6 +393,15 @@ impl DesiredAccount {
                 .map(AccountId::parse)
                 .transpose()?,
         })
+    }
+
+    /// The write-only values CreateAccount is called with.
+    pub fn settings(&self) -> CreateSettings {
+        CreateSettings {
+            role_name: self.role_name.clone(),
+            billing: self.billing,
+            gov_cloud: self.gov_cloud,
+        }
     }
 
     /// Resource tags plus stack tags (a resource tag wins over a stack tag of the same key).
@@ -504,6 +540,20 @@ mod tests {
         assert!(ParentId::parse("ou-ab12").is_err());
         assert!(CreateAccountRequestId::parse("car-0123abcd").is_ok());
         assert!(CreateAccountRequestId::parse("car-XYZ").is_err());
+    }
+
+    #[test]
+    fn tags_beyond_fifty_with_the_record_fail_naming_the_count() {
+        let tags: BTreeMap<String, String> =
+            (0..49).map(|i| (format!("k{i}"), String::new())).collect();
+        check_tag_count(&tags).unwrap();
+        let mut more = tags.clone();
+        more.insert("one-more".into(), String::new());
+        let e = check_tag_count(&more).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Tags: 50 resource and stack tags plus the handler's record tag make 51; an account can have at most 50 tags"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The one seam to the AWS SDK: every Organizations call the handler makes goes through here,
 //! with the caller's credentials, and comes back as our types or a classified HandlerError.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,26 +72,13 @@ impl Clients {
             .template
             .to_builder()
             .credentials_provider(credentials)
-            .region(Region::new(signing_region(region.unwrap_or("us-east-1"))))
+            // The SDK's endpoint rules map any region to its partition's global Organizations
+            // endpoint and signing region (us-east-1, us-gov-west-1, cn-northwest-1, ...).
+            .region(Region::new(region.unwrap_or("us-east-1").to_owned()))
             .build();
         Organizations {
             client: Client::from_conf(conf),
         }
-    }
-}
-
-/// Organizations is global: requests are signed for the partition's home region.
-pub fn signing_region(region: &str) -> &'static str {
-    if region.starts_with("us-gov-") {
-        "us-gov-west-1"
-    } else if region.starts_with("cn-") {
-        "cn-northwest-1"
-    } else if region.starts_with("us-iso-") {
-        "us-iso-east-1"
-    } else if region.starts_with("us-isob-") {
-        "us-isob-east-1"
-    } else {
-        "us-east-1"
     }
 }
 
@@ -240,27 +227,23 @@ impl Organizations {
         })
     }
 
-    /// All tags of an account, following every NextToken.
+    /// All tags of an account, through the SDK's paginator (which goes on past empty pages
+    /// that carry a NextToken, and stops on a repeated token).
     pub async fn tags_of(&self, id: &AccountId) -> Result<BTreeMap<String, String>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_tags_for_resource()
+            .resource_id(id.as_str())
+            .into_paginator()
+            .send();
         let mut tags = BTreeMap::new();
-        let mut token: Option<String> = None;
-        let mut seen = HashSet::new();
         for _ in 0..MAX_PAGES {
-            let out = self
-                .client
-                .list_tags_for_resource()
-                .resource_id(id.as_str())
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| classify("ListTagsForResource", e))?;
-            for t in out.tags() {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| classify("ListTagsForResource", e))?;
+            for t in page.tags() {
                 tags.insert(t.key().to_owned(), t.value().to_owned());
-            }
-            token = out.next_token().map(str::to_owned);
-            match &token {
-                Some(t) if seen.insert(t.clone()) => continue,
-                _ => return Ok(tags),
             }
         }
         Ok(tags)
@@ -287,56 +270,59 @@ impl Organizations {
         Ok((accounts, out.next_token().map(str::to_owned)))
     }
 
-    /// Every account of the organization.
-    pub async fn all_accounts(&self) -> Result<Vec<AccountView>, HandlerError> {
-        let mut all = Vec::new();
-        let mut seen_tokens = HashSet::new();
-        let mut token = None;
-        for _ in 0..MAX_PAGES {
-            let (page, next) = self.accounts_page(token).await?;
-            all.extend(page);
-            match next {
-                Some(t) if seen_tokens.insert(t.clone()) => token = Some(t),
-                _ => break,
-            }
-        }
-        Ok(all)
-    }
-
-    /// Create requests still in progress.
-    pub async fn creations_in_progress(&self) -> Result<Vec<CreateStatus>, HandlerError> {
+    /// The accounts using `email` (compared case-insensitively), closed ones included. This
+    /// pages through every account: only for the rare paths where CreateAccount said
+    /// EMAIL_ALREADY_EXISTS and the owner must be found.
+    pub async fn accounts_with_email(&self, email: &str) -> Result<Vec<AccountView>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_accounts()
+            .into_paginator()
+            .page_size(20)
+            .send();
         let mut found = Vec::new();
-        let mut seen_ids = HashSet::new();
-        let mut seen_tokens = HashSet::new();
-        let mut token = None;
         for _ in 0..MAX_PAGES {
-            let out = self
-                .client
-                .list_create_account_status()
-                .states(CreateAccountState::InProgress)
-                .max_results(20)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| classify("ListCreateAccountStatus", e))?;
-            let mut new_items = false;
-            for s in out.create_account_statuses() {
-                let status = translate::create_status(s)?;
-                if seen_ids.insert(status.request_id.clone()) {
-                    new_items = true;
-                    found.push(status);
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| classify("ListAccounts", e))?;
+            for account in page.accounts() {
+                if account
+                    .email()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                {
+                    found.push(translate::account_view(account)?);
                 }
-            }
-            match out.next_token() {
-                Some(t) if new_items && seen_tokens.insert(t.to_owned()) => {
-                    token = Some(t.to_owned())
-                }
-                _ => break,
             }
         }
         Ok(found)
     }
 
+    /// Create requests still in progress (at most a handful: Organizations runs 5 at once).
+    pub async fn creations_in_progress(&self) -> Result<Vec<CreateStatus>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_create_account_status()
+            .states(CreateAccountState::InProgress)
+            .into_paginator()
+            .page_size(20)
+            .send();
+        let mut found = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| classify("ListCreateAccountStatus", e))?;
+            for s in page.create_account_statuses() {
+                found.push(translate::create_status(s)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// CreateAccount or CreateGovCloudAccount, tried once: CreateAccount has no idempotency
+    /// token, so a retry after a lost answer could start a second request. An unknown outcome
+    /// comes back as a Transient error and the create logic looks for the request first.
     pub async fn create_account(
         &self,
         req: &CreateRequest<'_>,
@@ -352,6 +338,8 @@ impl Organizations {
                 .role_name(req.role_name)
                 .iam_user_access_to_billing(billing)
                 .set_tags(Some(tags))
+                .customize()
+                .config_override(no_retry())
                 .send()
                 .await
                 .map_err(|e| classify("CreateGovCloudAccount", e))?;
@@ -365,6 +353,8 @@ impl Organizations {
                 .role_name(req.role_name)
                 .iam_user_access_to_billing(billing)
                 .set_tags(Some(tags))
+                .customize()
+                .config_override(no_retry())
                 .send()
                 .await
                 .map_err(|e| classify("CreateAccount", e))?;
@@ -462,6 +452,11 @@ impl Organizations {
     }
 }
 
+/// The SDK's retries switched off, for calls that must not be repeated blindly.
+fn no_retry() -> aws_sdk_organizations::config::Builder {
+    Config::builder().retry_config(RetryConfig::disabled())
+}
+
 /// What CreateAccount is called with.
 pub struct CreateRequest<'a> {
     pub name: &'a str,
@@ -474,13 +469,65 @@ pub struct CreateRequest<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::signing_region;
+    use super::*;
+    use aws_sdk_organizations::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 
-    #[test]
-    fn requests_are_signed_for_the_home_region_of_the_partition() {
-        assert_eq!(signing_region("eu-west-1"), "us-east-1");
-        assert_eq!(signing_region("us-gov-east-1"), "us-gov-west-1");
-        assert_eq!(signing_region("cn-north-1"), "cn-northwest-1");
-        assert_eq!(signing_region(""), "us-east-1");
+    /// The endpoint and signing region the SDK resolves for a caller's client in `region`.
+    async fn resolved(region: &str) -> (String, String) {
+        let clients = Clients::from_config(
+            Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .build(),
+        );
+        let creds = CallerCredentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+        };
+        let org = clients.for_caller(&creds, Some(region));
+        let conf = org.client.config();
+        let params = Params::builder()
+            .set_region(conf.region().map(|r| r.to_string()))
+            .build()
+            .unwrap();
+        // The client carries the request's region; the SDK's rules resolve it (a client built
+        // without an endpoint URL uses the default resolver).
+        let endpoint = DefaultResolver::new()
+            .resolve_endpoint(&params)
+            .await
+            .unwrap();
+        let signing = endpoint
+            .auth_schemes()
+            .first()
+            .and_then(|scheme| scheme.get("signingRegion"))
+            .and_then(|r| r.as_string())
+            .unwrap_or_default()
+            .to_owned();
+        (endpoint.url().to_owned(), signing)
+    }
+
+    #[tokio::test]
+    async fn each_partition_resolves_to_its_global_endpoint_through_the_sdk() {
+        assert_eq!(
+            resolved("eu-west-1").await,
+            (
+                "https://organizations.us-east-1.amazonaws.com".into(),
+                "us-east-1".into()
+            )
+        );
+        assert_eq!(
+            resolved("us-gov-east-1").await,
+            (
+                "https://organizations.us-gov-west-1.amazonaws.com".into(),
+                "us-gov-west-1".into()
+            )
+        );
+        assert_eq!(
+            resolved("cn-north-1").await,
+            (
+                "https://organizations.cn-northwest-1.amazonaws.com.cn".into(),
+                "cn-northwest-1".into()
+            )
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! READ: DescribeAccount, the parent (ListParents) and every tag (ListTagsForResource).
 
-use crate::dispatch::Invocation;
 use crate::error::HandlerError;
 use crate::model::{AccountId, ResourceModel};
 use crate::org::Organizations;
+use crate::step::Invocation;
 use crate::translate::{self, split_tags};
 
 pub async fn run(inv: &Invocation<'_>) -> Result<ResourceModel, HandlerError> {

@@ -99,6 +99,8 @@ pub enum CreateState {
 pub struct CreateStatus {
     pub request_id: CreateAccountRequestId,
     pub account_name: Option<String>,
+    /// When the request was made, in Unix seconds.
+    pub requested_at: Option<i64>,
     pub state: CreateState,
 }
 
@@ -134,6 +136,7 @@ pub fn create_status(s: &types::CreateAccountStatus) -> Result<CreateStatus, Han
     Ok(CreateStatus {
         request_id,
         account_name: s.account_name().map(str::to_owned),
+        requested_at: s.requested_timestamp().map(|t| t.secs()),
         state,
     })
 }
@@ -190,10 +193,10 @@ pub fn sdk_tags(tags: &BTreeMap<String, String>) -> Result<Vec<types::Tag>, Hand
         .collect()
 }
 
-pub const TAG_RESOURCE: &str = "cfn-organizations-account:resource";
-pub const TAG_ROLE_NAME: &str = "cfn-organizations-account:role-name";
-pub const TAG_BILLING: &str = "cfn-organizations-account:iam-user-access-to-billing";
-pub const TAG_GOVCLOUD: &str = "cfn-organizations-account:govcloud-account-id";
+/// The one tag the handler keeps on an account it created (an account may have only 50 tags):
+/// which declaration created it and what Organizations cannot give back (role, billing access,
+/// the paired GovCloud id). Its value is `v1 resource=... role=... billing=... govcloud=...`.
+pub const TAG_RECORD: &str = "cfn-organizations-account:record";
 
 /// What the handler recorded on the account when it created it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -205,21 +208,69 @@ pub struct Bookkeeping {
     pub gov_cloud_account_id: Option<String>,
 }
 
+impl Bookkeeping {
+    /// The record as a tag value. Tag values allow letters, digits, spaces and `_.:/=+-@`; role
+    /// names may hold `,`, which becomes `:` (a character role names cannot have).
+    pub fn encode(&self) -> String {
+        let mut out = String::from("v1");
+        let fields = [
+            ("resource", self.resource.clone()),
+            ("role", self.role_name.as_ref().map(|r| r.replace(',', ":"))),
+            ("billing", self.billing.clone()),
+            (
+                "govcloud",
+                self.gov_cloud_account_id.as_ref().map(|g| {
+                    if g.is_empty() {
+                        "pending".into()
+                    } else {
+                        g.clone()
+                    }
+                }),
+            ),
+        ];
+        for (key, value) in fields {
+            if let Some(v) = value {
+                out.push_str(&format!(" {key}={v}"));
+            }
+        }
+        out
+    }
+
+    /// Reads a record; unknown fields (from a later version) are ignored.
+    pub fn decode(value: &str) -> Bookkeeping {
+        let mut book = Bookkeeping::default();
+        for item in value.split(' ') {
+            let Some((key, v)) = item.split_once('=') else {
+                continue;
+            };
+            match key {
+                "resource" => book.resource = Some(v.to_owned()),
+                "role" => book.role_name = Some(v.replace(':', ",")),
+                "billing" => book.billing = Some(v.to_owned()),
+                "govcloud" => {
+                    book.gov_cloud_account_id = Some(if v == "pending" {
+                        String::new()
+                    } else {
+                        v.to_owned()
+                    })
+                }
+                _ => {}
+            }
+        }
+        book
+    }
+}
+
 /// Splits an account's tags into the user's (aws: system tags dropped) and the bookkeeping.
 pub fn split_tags(all: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Bookkeeping) {
     let mut user = BTreeMap::new();
     let mut book = Bookkeeping::default();
     for (k, v) in all {
-        match k.as_str() {
-            TAG_RESOURCE => book.resource = Some(v.clone()),
-            TAG_ROLE_NAME => book.role_name = Some(v.clone()),
-            TAG_BILLING => book.billing = Some(v.clone()),
-            TAG_GOVCLOUD => book.gov_cloud_account_id = Some(v.clone()),
-            _ if k.starts_with(BOOKKEEPING_PREFIX)
-                || k.to_ascii_lowercase().starts_with("aws:") => {}
-            _ => {
-                user.insert(k.clone(), v.clone());
-            }
+        if k == TAG_RECORD {
+            book = Bookkeeping::decode(v);
+        } else if !k.starts_with(BOOKKEEPING_PREFIX) && !k.to_ascii_lowercase().starts_with("aws:")
+        {
+            user.insert(k.clone(), v.clone());
         }
     }
     (user, book)
@@ -306,6 +357,11 @@ pub fn service_error(
         "InvalidInputException" | "UnsupportedAPIEndpointException" | "AccountOwnerNotVerifiedException"
         | "ValidationException" => HandlerError::InvalidRequest(text),
         "ConstraintViolationException" => match reason.unwrap_or("") {
+            // Refused while 5 creations are in flight; the API reference also gives it for the
+            // daily creation limit. The create logic tells the two apart (creations in flight or
+            // not) and waits only for the first.
+            "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED" => HandlerError::retry(RetryClass::CreationSlots, format!(
+                "{text} (reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED)")),
             "CLOSE_ACCOUNT_REQUESTS_LIMIT_EXCEEDED" => HandlerError::retry(RetryClass::CloseRequestsInFlight, format!(
                 "{text} (too many account closes in flight; the handler waits and tries again)")),
             "CLOSE_ACCOUNT_QUOTA_EXCEEDED" => HandlerError::ServiceLimit(format!(
@@ -422,6 +478,13 @@ mod tests {
             ),
             (
                 "ConstraintViolationException",
+                Some("ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED"),
+                400,
+                C::ServiceLimitExceeded,
+                true,
+            ),
+            (
+                "ConstraintViolationException",
                 Some("TAG_POLICY_VIOLATION"),
                 400,
                 C::InvalidRequest,
@@ -447,17 +510,51 @@ mod tests {
 
     #[test]
     fn bookkeeping_and_system_tags_never_reach_the_user_tags() {
+        let record = Bookkeeping {
+            resource: Some("abc".into()),
+            role_name: Some("Admin".into()),
+            billing: None,
+            gov_cloud_account_id: Some(String::new()),
+        };
         let all = BTreeMap::from([
             ("team".to_string(), "a".to_string()),
-            (TAG_RESOURCE.to_string(), "abc".to_string()),
-            (TAG_ROLE_NAME.to_string(), "Admin".to_string()),
-            (TAG_GOVCLOUD.to_string(), "".to_string()),
+            (TAG_RECORD.to_string(), record.encode()),
+            (
+                "cfn-organizations-account:future".to_string(),
+                "x".to_string(),
+            ),
             ("aws:cloudformation:stack-id".to_string(), "x".to_string()),
         ]);
         let (user, book) = split_tags(&all);
         assert_eq!(user.keys().collect::<Vec<_>>(), ["team"]);
-        assert_eq!(book.role_name.as_deref(), Some("Admin"));
-        assert_eq!(book.gov_cloud_account_id.as_deref(), Some(""));
+        assert_eq!(book, record);
+    }
+
+    #[test]
+    fn record_round_trips_and_fits_the_tag_value_rules() {
+        let book = Bookkeeping {
+            resource: Some("0123456789abcdef".into()),
+            role_name: Some("Ops,Admin+=.@-_x".into()),
+            billing: Some("DENY".into()),
+            gov_cloud_account_id: Some("444455556666".into()),
+        };
+        let value = book.encode();
+        assert_eq!(
+            value,
+            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666"
+        );
+        // The tag value pattern of Organizations: [\p{L}\p{Z}\p{N}_.:/=+\-@]*, at most 256.
+        assert!(value.len() <= 256);
+        assert!(value
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)));
+        assert_eq!(Bookkeeping::decode(&value), book);
+        // The longest role name still fits.
+        let long = Bookkeeping {
+            role_name: Some("r".repeat(64)),
+            ..book
+        };
+        assert!(long.encode().len() <= 256);
     }
 
     #[test]

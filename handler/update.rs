@@ -5,16 +5,17 @@
 use std::collections::BTreeMap;
 
 use crate::context::{CallbackContext, Stage};
-use crate::dispatch::{Invocation, Step};
 use crate::error::HandlerError;
-use crate::model::{AccountId, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME};
+use crate::model::{check_tag_count, AccountId, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME};
 use crate::read;
+use crate::step::{Invocation, Step};
 use crate::translate::{split_tags, AccountView, Bookkeeping};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     match &ctx.stage {
         Stage::ApplyUpdate => apply(inv).await,
-        Stage::StartCreate
+        Stage::StartCreate { .. }
+        | Stage::FindOwnRequest { .. }
         | Stage::AwaitCreation { .. }
         | Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }
@@ -28,6 +29,8 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
 
 async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
     let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    let desired_tags = desired.effective_tags(&inv.request.stack_tags);
+    check_tag_count(&desired_tags)?;
     let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
     let id = match (&desired.account_id, &previous.account_id) {
         (Some(id), _) => id.clone(),
@@ -62,7 +65,7 @@ async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
         inv.org.move_account(&id, &current, &target).await?;
     }
 
-    let (set, remove) = tag_diff(&desired.effective_tags(&inv.request.stack_tags), &live_tags);
+    let (set, remove) = tag_diff(&desired_tags, &live_tags);
     inv.org.untag(&id, &remove).await?;
     inv.org.tag(&id, &set).await?;
 

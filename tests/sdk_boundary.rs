@@ -20,7 +20,8 @@ use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
 use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
 use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
 use aws_sdk_organizations::types::error::{
-    ConcurrentModificationException, ConstraintViolationException, TooManyRequestsException,
+    ConcurrentModificationException, ConstraintViolationException, ServiceException,
+    TooManyRequestsException,
 };
 use aws_sdk_organizations::types::{
     Account, AccountStatus, ConstraintViolationExceptionReason, CreateAccountFailureReason,
@@ -32,60 +33,63 @@ use organizations_account_handler::dispatch::handle;
 use organizations_account_handler::protocol::{HandlerErrorCode, ProgressEvent, Status};
 use serde_json::json;
 
-#[tokio::test]
-async fn create_polls_in_progress_twice_then_succeeds_and_reads_back() {
+fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
+    DescribeCreateAccountStatusOutput::builder()
+        .create_account_status(status(state))
+        .build()
+}
+
+fn create_output(state: CreateAccountState) -> CreateAccountOutput {
+    CreateAccountOutput::builder()
+        .create_account_status(status(state))
+        .build()
+}
+
+fn service_exception() -> CreateAccountError {
+    CreateAccountError::ServiceException(
+        ServiceException::builder()
+            .message("internal error")
+            .meta(meta("ServiceException", "internal error"))
+            .build(),
+    )
+}
+
+// start_paused: the handler's waits inside an invocation run on tokio's clock, which the test
+// advances instantly; the budget (55 s) is measured on the same clock.
+#[tokio::test(start_paused = true)]
+async fn first_event_carries_account_id_when_creation_finishes_within_the_invocation() {
     let (accounts, in_flight) = empty_org_rules();
     let create = mock!(Client::create_account)
         .match_requests(|r| r.iam_user_access_to_billing() == Some(&IamUserAccessToBilling::Deny))
-        .then_output(|| {
-            CreateAccountOutput::builder()
-                .create_account_status(status(CreateAccountState::InProgress))
-                .build()
-        });
+        .then_output(|| create_output(CreateAccountState::InProgress));
     let poll = mock!(Client::describe_create_account_status)
         .sequence()
-        .output(|| {
-            DescribeCreateAccountStatusOutput::builder()
-                .create_account_status(status(CreateAccountState::InProgress))
-                .build()
-        })
+        .output(|| poll_output(CreateAccountState::InProgress))
         .times(2)
-        .output(|| {
-            DescribeCreateAccountStatusOutput::builder()
-                .create_account_status(status(CreateAccountState::Succeeded))
-                .build()
-        })
+        .output(|| poll_output(CreateAccountState::Succeeded))
         .build();
     let (describe, parents, tags) = read_rules("Team A");
     let c = clients(&[
         &accounts, &in_flight, &create, &poll, &describe, &parents, &tags,
     ]);
 
+    let started = tokio::time::Instant::now();
     let events = run_to_end(&c, request("CREATE", desired(), None)).await;
     let delays: Vec<Option<u32>> = events
         .iter()
         .map(ProgressEvent::callback_delay_seconds)
         .collect();
-    assert_eq!(delays, [Some(5), Some(5), Some(10), Some(1), Some(1), None]);
-    let stages: Vec<&str> = events
-        .iter()
-        .filter_map(|e| {
-            e.callback_context()
-                .and_then(|c| c["stage"]["name"].as_str())
-        })
-        .collect();
+    assert_eq!(delays, [Some(1), Some(1), None], "{events:?}");
+    // The very first event already carries the primary identifier: three polls, 1.5-2.5 s apart,
+    // inside the first invocation.
+    assert_eq!(events[0].resource_model().unwrap()["AccountId"], ACCOUNT);
     assert_eq!(
-        stages,
-        [
-            "awaitCreation",
-            "awaitCreation",
-            "awaitCreation",
-            "placeAccount",
-            "describeCreated"
-        ]
+        events[0].callback_context().unwrap()["stage"]["name"],
+        "placeAccount"
     );
-    // The primary identifier is in every IN_PROGRESS model from the moment it is known.
-    assert_eq!(events[3].resource_model().unwrap()["AccountId"], ACCOUNT);
+    let waited = started.elapsed().as_secs_f64();
+    assert!((3.0..=5.5).contains(&waited), "{waited}");
+    assert_eq!(poll.num_calls(), 3);
     let last = events.last().unwrap();
     assert_eq!(last.status(), Status::Success);
     assert_eq!(last.resource_model().unwrap()["AccountId"], ACCOUNT);
@@ -98,7 +102,39 @@ async fn create_polls_in_progress_twice_then_succeeds_and_reads_back() {
         last.resource_model().unwrap()["Tags"],
         json!([{"Key": "team", "Value": "a"}])
     );
-    // IamUserAccessToBilling=DENY reached CreateAccount (the rule only matches DENY), once.
+    // DENY reached CreateAccount (the rule only matches DENY), once; no ListAccounts scan and no
+    // in-flight look-up on the normal path.
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!((accounts.num_calls(), in_flight.num_calls()), (0, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn creation_outlasting_the_budget_says_so_and_goes_on_through_callbacks() {
+    let create =
+        mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
+    let poll = mock!(Client::describe_create_account_status)
+        .then_output(|| poll_output(CreateAccountState::InProgress));
+    let c = clients(&[&create, &poll]);
+    let started = tokio::time::Instant::now();
+    let event = handle(&c, request("CREATE", desired(), None)).await;
+    let spent = started.elapsed().as_secs_f64();
+    assert!(spent <= 55.0, "{spent}");
+    assert!(spent >= 50.0, "gave up early: {spent}");
+    assert_eq!(event.status(), Status::InProgress);
+    assert!(event.resource_model().unwrap().get("AccountId").is_none());
+    assert_eq!(
+        event.callback_context().unwrap()["stage"]["name"],
+        "awaitCreation"
+    );
+    let message = event.message().unwrap();
+    assert!(
+        message.contains("Resource timed out waiting for creation of physical resource")
+            && message.contains("run the same stack operation again"),
+        "{message}"
+    );
+    // About one DescribeCreateAccountStatus every two seconds, never a burst.
+    let polls = poll.num_calls();
+    assert!((20..=36).contains(&polls), "{polls}");
     assert_eq!(create.num_calls(), 1);
 }
 
@@ -161,7 +197,9 @@ async fn every_failure_reason_fails_with_its_code_or_restarts_creation() {
             Some(HandlerErrorCode::GeneralServiceException),
         ),
     ];
-    let ctx = json!({"version": 1, "stage": {"name": "awaitCreation", "requestId": REQUEST, "govCloud": false}, "attempt": 3});
+    let ctx = json!({"version": 1, "stage": {"name": "awaitCreation", "requestId": REQUEST,
+        "settings": {"roleName": "Admin", "billing": "DENY", "govCloud": false}}, "attempt": 3});
+    let (accounts, in_flight) = empty_org_rules();
     for (reason, want) in reasons {
         let poll = mock!(Client::describe_create_account_status).then_output(move || {
             DescribeCreateAccountStatusOutput::builder()
@@ -174,9 +212,10 @@ async fn every_failure_reason_fails_with_its_code_or_restarts_creation() {
                 )
                 .build()
         });
-        let event = handle(
-            &clients(&[&poll]),
+        let event = handle_briefly(
+            &clients(&[&poll, &accounts, &in_flight]),
             request("CREATE", desired(), Some(ctx.clone())),
+            5,
         )
         .await;
         match want {
@@ -189,12 +228,12 @@ async fn every_failure_reason_fails_with_its_code_or_restarts_creation() {
                 );
             }
             None => {
-                // The request died of contention: a new CreateAccount, after a backoff.
+                // The request died of contention: a new CreateAccount, after a backoff, with the
+                // write-only values the first one had.
                 assert_eq!(event.status(), Status::InProgress, "{reason}");
-                assert_eq!(
-                    event.callback_context().unwrap()["stage"]["name"],
-                    "startCreate"
-                );
+                let stage = &event.callback_context().unwrap()["stage"];
+                assert_eq!(stage["name"], "startCreate");
+                assert_eq!(stage["settings"]["roleName"], "Admin");
             }
         }
     }
@@ -212,7 +251,7 @@ async fn concurrent_modification_on_create_account_is_retried_with_backoff_not_f
         )
     });
     let c = clients(&[&accounts, &in_flight, &create]);
-    let first = handle(&c, request("CREATE", desired(), None)).await;
+    let first = handle_briefly(&c, request("CREATE", desired(), None), 5).await;
     assert_eq!(first.status(), Status::InProgress, "{first:?}");
     assert_eq!(first.error_code(), None);
     assert_eq!(
@@ -225,32 +264,299 @@ async fn concurrent_modification_on_create_account_is_retried_with_backoff_not_f
     // The next refusal waits longer (exponential backoff).
     let mut again = request("CREATE", desired(), first.callback_context().cloned());
     again["callbackContext"]["attempt"] = json!(4);
-    let later = handle(&c, again).await;
+    let later = handle_briefly(&c, again, 5).await;
     let d5 = later.callback_delay_seconds().unwrap();
     assert!((60..=120).contains(&d5), "{d5}");
 }
 
-#[tokio::test]
-async fn redelivered_create_adopts_in_flight_request_instead_of_creating_again() {
-    let accounts =
-        mock!(Client::list_accounts).then_output(|| ListAccountsOutput::builder().build());
+#[tokio::test(start_paused = true)]
+async fn contention_is_waited_out_inside_the_first_invocation() {
+    let create = mock!(Client::create_account)
+        .sequence()
+        .error(|| {
+            CreateAccountError::ConcurrentModificationException(
+                ConcurrentModificationException::builder()
+                    .message("busy")
+                    .meta(meta("ConcurrentModificationException", "busy"))
+                    .build(),
+            )
+        })
+        .output(|| create_output(CreateAccountState::InProgress))
+        .build();
+    let poll = mock!(Client::describe_create_account_status)
+        .then_output(|| poll_output(CreateAccountState::Succeeded));
+    let event = handle(
+        &clients(&[&create, &poll]),
+        request("CREATE", desired(), None),
+    )
+    .await;
+    assert_eq!(event.resource_model().unwrap()["AccountId"], ACCOUNT);
+    assert_eq!(create.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn lost_create_answer_finds_its_own_request_past_an_empty_page_and_never_creates_twice() {
+    let create = mock!(Client::create_account).then_error(service_exception);
+    // The first page is empty but carries a NextToken; the request is on the second.
+    let in_flight = mock!(Client::list_create_account_status)
+        .sequence()
+        .output(|| {
+            ListCreateAccountStatusOutput::builder()
+                .next_token("page-2")
+                .build()
+        })
+        .output(|| {
+            ListCreateAccountStatusOutput::builder()
+                .create_account_statuses(status(CreateAccountState::InProgress))
+                .build()
+        })
+        .build();
+    let poll = mock!(Client::describe_create_account_status)
+        .then_output(|| poll_output(CreateAccountState::Succeeded));
+    let event = handle(
+        &clients(&[&create, &in_flight, &poll]),
+        request("CREATE", desired(), None),
+    )
+    .await;
+    assert_eq!(
+        event.resource_model().unwrap()["AccountId"],
+        ACCOUNT,
+        "{event:?}"
+    );
+    // One CreateAccount: no SDK-level retry of it, and no second call after the lost answer.
+    assert_eq!(create.num_calls(), 1);
+    assert_eq!(in_flight.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_declarations_request_for_the_same_name_is_never_adopted() {
+    // Someone else's creation of "Team A" is in flight; this fresh create makes its own.
     let in_flight = mock!(Client::list_create_account_status).then_output(|| {
         ListCreateAccountStatusOutput::builder()
-            .create_account_statuses(status(CreateAccountState::InProgress))
+            .create_account_statuses(status_of(
+                "car-strangerrequest1",
+                CreateAccountState::InProgress,
+            ))
             .build()
     });
     let create = mock!(Client::create_account).then_output(|| {
         CreateAccountOutput::builder()
-            .create_account_status(status(CreateAccountState::InProgress))
+            .create_account_status(status_of(
+                "car-ownrequest00001",
+                CreateAccountState::InProgress,
+            ))
             .build()
     });
-    let c = clients(&[&accounts, &in_flight, &create]);
-    let event = handle(&c, request("CREATE", desired(), None)).await;
+    let poll = mock!(Client::describe_create_account_status)
+        .match_requests(|r| r.create_account_request_id() == Some("car-ownrequest00001"))
+        .then_output(|| {
+            DescribeCreateAccountStatusOutput::builder()
+                .create_account_status(status_of(
+                    "car-ownrequest00001",
+                    CreateAccountState::InProgress,
+                ))
+                .build()
+        });
+    let event = handle_briefly(
+        &clients(&[&in_flight, &create, &poll]),
+        request("CREATE", desired(), None),
+        8,
+    )
+    .await;
+    assert_eq!(create.num_calls(), 1);
     assert_eq!(
         event.callback_context().unwrap()["stage"]["requestId"],
-        REQUEST
+        "car-ownrequest00001"
     );
-    assert_eq!(create.num_calls(), 0, "a second CreateAccount was sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn email_already_exists_adopts_the_account_this_declaration_created() {
+    // A create re-delivered without its context: the new request fails EMAIL_ALREADY_EXISTS,
+    // the owner of the address carries this declaration's record, so it is adopted.
+    let create =
+        mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
+    let poll = mock!(Client::describe_create_account_status).then_output(|| {
+        DescribeCreateAccountStatusOutput::builder()
+            .create_account_status(
+                CreateAccountStatus::builder()
+                    .id(REQUEST)
+                    .state(CreateAccountState::Failed)
+                    .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
+                    .build(),
+            )
+            .build()
+    });
+    let accounts = mock!(Client::list_accounts).then_output(|| {
+        ListAccountsOutput::builder()
+            .accounts(live_account("Team A"))
+            .build()
+    });
+    let (_, _, tags) = read_rules("Team A");
+    let event = handle(
+        &clients(&[&create, &poll, &accounts, &tags]),
+        request("CREATE", desired(), None),
+    )
+    .await;
+    assert_eq!(
+        event.resource_model().unwrap()["AccountId"],
+        ACCOUNT,
+        "{event:?}"
+    );
+    assert_eq!(create.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn email_of_another_declarations_account_is_already_exists_without_its_details() {
+    let create =
+        mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
+    let poll = mock!(Client::describe_create_account_status).then_output(|| {
+        DescribeCreateAccountStatusOutput::builder()
+            .create_account_status(
+                CreateAccountStatus::builder()
+                    .id(REQUEST)
+                    .state(CreateAccountState::Failed)
+                    .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
+                    .build(),
+            )
+            .build()
+    });
+    let accounts = mock!(Client::list_accounts).then_output(|| {
+        ListAccountsOutput::builder()
+            .accounts(live_account("Secret Project"))
+            .build()
+    });
+    let foreign = mock!(Client::list_tags_for_resource).then_output(|| {
+        ListTagsForResourceOutput::builder()
+            .tags(tag("team", "other"))
+            .build()
+    });
+    let event = handle(
+        &clients(&[&create, &poll, &accounts, &foreign]),
+        request("CREATE", desired(), None),
+    )
+    .await;
+    assert_eq!(event.error_code(), Some(HandlerErrorCode::AlreadyExists));
+    let message = event.message().unwrap();
+    assert!(
+        message.starts_with("Email: team-a@example.com is already the address of another account"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("Secret Project") && !message.contains(ACCOUNT),
+        "{message}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny() {
+    // CloudFormation strips write-only properties from callback models (run_to_end does the
+    // same): the restarted CreateAccount must still carry RoleName=Admin and DENY.
+    let wanted = mock!(Client::create_account)
+        .match_requests(|r| {
+            r.role_name() == Some("Admin")
+                && r.iam_user_access_to_billing() == Some(&IamUserAccessToBilling::Deny)
+        })
+        .then_output(|| create_output(CreateAccountState::InProgress));
+    let defaults =
+        mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
+    let poll = mock!(Client::describe_create_account_status)
+        .sequence()
+        .output(|| {
+            DescribeCreateAccountStatusOutput::builder()
+                .create_account_status(
+                    CreateAccountStatus::builder()
+                        .id(REQUEST)
+                        .state(CreateAccountState::Failed)
+                        .failure_reason(CreateAccountFailureReason::ConcurrentAccountModification)
+                        .build(),
+                )
+                .build()
+        })
+        .output(|| poll_output(CreateAccountState::Succeeded))
+        .build();
+    let c = clients(&[&wanted, &defaults, &poll]);
+    let mut props = desired();
+    props["RoleName"] = json!("Admin");
+    // Deadlines too close to wait inside: every step goes through a callback, as CloudFormation
+    // sends it (the returned model, without write-only properties, and the context).
+    let mut req = request("CREATE", props, None);
+    let mut stages = Vec::new();
+    for _ in 0..8 {
+        let event = handle_briefly(&c, req.clone(), 6).await;
+        assert_eq!(event.status(), Status::InProgress, "{event:?}");
+        let stage = event.callback_context().unwrap()["stage"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        stages.push(stage.clone());
+        if stage == "placeAccount" {
+            break;
+        }
+        let model = event.resource_model().cloned().unwrap();
+        assert!(model.get("RoleName").is_none() && model.get("IamUserAccessToBilling").is_none());
+        req["requestData"]["resourceProperties"] = model;
+        req["callbackContext"] = event.callback_context().cloned().unwrap();
+        req["callbackContext"]["attempt"] = json!(0);
+    }
+    assert!(stages.contains(&"startCreate".to_owned()), "{stages:?}");
+    assert_eq!(
+        stages.last().map(String::as_str),
+        Some("placeAccount"),
+        "{stages:?}"
+    );
+    assert_eq!((wanted.num_calls(), defaults.num_calls()), (2, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn creation_quota_waits_while_creations_are_in_flight_and_fails_when_none_are() {
+    let refused = || {
+        CreateAccountError::ConstraintViolationException(
+            ConstraintViolationException::builder()
+                .reason(ConstraintViolationExceptionReason::AccountCreationRateLimitExceeded)
+                .message("too many")
+                .meta(meta("ConstraintViolationException", "too many"))
+                .build(),
+        )
+    };
+    let create = mock!(Client::create_account).then_error(refused);
+    let busy = mock!(Client::list_create_account_status).then_output(|| {
+        ListCreateAccountStatusOutput::builder()
+            .create_account_statuses(status_of(
+                "car-someoneelse0001",
+                CreateAccountState::InProgress,
+            ))
+            .build()
+    });
+    let waiting = handle_briefly(
+        &clients(&[&create, &busy]),
+        request("CREATE", desired(), None),
+        5,
+    )
+    .await;
+    assert_eq!(waiting.status(), Status::InProgress, "{waiting:?}");
+    assert!(
+        waiting
+            .message()
+            .unwrap()
+            .contains("1 account creations are in progress"),
+        "{waiting:?}"
+    );
+
+    let create = mock!(Client::create_account).then_error(refused);
+    let idle = mock!(Client::list_create_account_status)
+        .then_output(|| ListCreateAccountStatusOutput::builder().build());
+    let failed = handle_briefly(
+        &clients(&[&create, &idle]),
+        request("CREATE", desired(), None),
+        5,
+    )
+    .await;
+    assert_eq!(
+        failed.error_code(),
+        Some(HandlerErrorCode::ServiceLimitExceeded)
+    );
+    assert!(failed.message().unwrap().contains("per day"), "{failed:?}");
 }
 
 #[tokio::test]
@@ -285,28 +591,20 @@ async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_
     let (accounts, in_flight) = empty_org_rules();
     let gov = mock!(Client::create_gov_cloud_account).then_output(gov_cloud_created);
     let record = mock!(Client::tag_resource)
-        .match_requests(|r| {
-            r.tags().iter().any(|t| {
-                t.key() == "cfn-organizations-account:govcloud-account-id"
-                    && t.value() == "444455556666"
-            })
-        })
+        .match_requests(|r| r.tags() == [our_record(Some("444455556666"))])
         .then_output(|| TagResourceOutput::builder().build());
     let tags = mock!(Client::list_tags_for_resource)
         .sequence()
         .output(|| {
             ListTagsForResourceOutput::builder()
-                .set_tags(Some(our_tags()))
-                .tags(tag("cfn-organizations-account:govcloud-account-id", ""))
+                .tags(our_record(Some("")))
+                .tags(tag("team", "a"))
                 .build()
         })
         .output(|| {
             ListTagsForResourceOutput::builder()
-                .set_tags(Some(our_tags()))
-                .tags(tag(
-                    "cfn-organizations-account:govcloud-account-id",
-                    "444455556666",
-                ))
+                .tags(our_record(Some("444455556666")))
+                .tags(tag("team", "a"))
                 .build()
         })
         .repeatedly()
@@ -464,9 +762,10 @@ async fn iam_user_access_to_billing_deny_reaches_create_account() {
             .create_account_status(status(CreateAccountState::InProgress))
             .build()
     });
-    let event = handle(
+    let event = handle_briefly(
         &clients(&[&accounts, &in_flight, &deny, &other]),
         request("CREATE", desired(), None),
+        5,
     )
     .await;
     assert_eq!(event.status(), Status::InProgress, "{event:?}");

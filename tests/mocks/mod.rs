@@ -14,9 +14,10 @@ use aws_sdk_organizations::types::{
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-use organizations_account_handler::dispatch::{handle, resource_identity};
+use organizations_account_handler::dispatch::{handle, handle_until, resource_identity};
 use organizations_account_handler::org::Clients;
 use organizations_account_handler::protocol::{ProgressEvent, Status};
+use organizations_account_handler::translate::{Bookkeeping, TAG_RECORD};
 use serde_json::{json, Value};
 
 pub const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1";
@@ -51,8 +52,15 @@ pub fn desired() -> Value {
 }
 
 pub fn status(state: CreateAccountState) -> CreateAccountStatus {
+    status_of(REQUEST, state)
+}
+
+pub fn status_of(request_id: &str, state: CreateAccountState) -> CreateAccountStatus {
     let b = CreateAccountStatus::builder()
-        .id(REQUEST)
+        .id(request_id)
+        .requested_timestamp(aws_smithy_types::DateTime::from(
+            std::time::SystemTime::now(),
+        ))
         .account_name("Team A")
         .state(state.clone());
     match state {
@@ -77,22 +85,26 @@ pub fn tag(k: &str, v: &str) -> Tag {
     Tag::builder().key(k).value(v).build().unwrap()
 }
 
+/// The handler's record as it writes it for the request `request()` builds.
+pub fn our_record(gov_cloud_account_id: Option<&str>) -> Tag {
+    let book = Bookkeeping {
+        resource: Some(resource_identity(STACK, "Acct")),
+        role_name: Some("OrganizationAccountAccessRole".into()),
+        billing: Some("DENY".into()),
+        gov_cloud_account_id: gov_cloud_account_id.map(str::to_owned),
+    };
+    tag(TAG_RECORD, &book.encode())
+}
+
 pub fn our_tags() -> Vec<Tag> {
-    vec![
-        tag(
-            "cfn-organizations-account:resource",
-            &resource_identity(STACK, "Acct"),
-        ),
-        tag(
-            "cfn-organizations-account:role-name",
-            "OrganizationAccountAccessRole",
-        ),
-        tag(
-            "cfn-organizations-account:iam-user-access-to-billing",
-            "DENY",
-        ),
-        tag("team", "a"),
-    ]
+    vec![our_record(None), tag("team", "a")]
+}
+
+/// One invocation with a Lambda deadline `seconds` away: too short to wait inside it, so the
+/// answer shows what goes to CloudFormation's callback loop.
+pub async fn handle_briefly(clients: &Clients, req: Value, seconds: u64) -> ProgressEvent {
+    let deadline = std::time::SystemTime::now() + std::time::Duration::from_secs(seconds);
+    handle_until(clients, req, Some(deadline)).await
 }
 
 pub fn empty_org_rules() -> (Rule, Rule) {

@@ -1,0 +1,169 @@
+//! What the actions and the front door share, below both: one invocation's view (the request,
+//! Organizations as the caller, the jitter seed, the time left) and what a step comes to.
+
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use crate::backoff::{fnv1a, retry_delay};
+use crate::context::CallbackContext;
+use crate::error::{HandlerError, RetryClass};
+use crate::model::ResourceModel;
+use crate::org::Organizations;
+use crate::protocol::HandlerRequest;
+
+/// A write invocation may use at most this long: CloudFormation allows 60 s for the first
+/// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
+pub const WRITE_BUDGET: Duration = Duration::from_secs(55);
+/// READ and LIST must answer within 30 s.
+pub const READ_BUDGET: Duration = Duration::from_secs(25);
+/// Kept free before the Lambda deadline, to build and return the answer.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(3);
+
+/// The time one invocation may still spend.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    deadline: Instant,
+}
+
+impl Budget {
+    /// `cap` from now, and never past the Lambda deadline (less a margin) when there is one.
+    pub fn new(cap: Duration, lambda_deadline: Option<SystemTime>) -> Budget {
+        let mut allowed = cap;
+        if let Some(deadline) = lambda_deadline {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or_default()
+                .saturating_sub(DEADLINE_MARGIN);
+            allowed = allowed.min(left);
+        }
+        Budget {
+            deadline: Instant::now() + allowed,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether `wait` and then a step of about `step` still fit.
+    pub fn allows(&self, wait: Duration, step: Duration) -> bool {
+        self.remaining() > wait + step
+    }
+}
+
+/// One invocation's view: the request, Organizations as the caller, the jitter seed, the budget.
+pub struct Invocation<'a> {
+    pub request: &'a HandlerRequest,
+    pub org: Organizations,
+    pub seed: u64,
+    pub budget: Budget,
+}
+
+impl Invocation<'_> {
+    /// A stable identity for this declaration (stack + logical id), recorded on the accounts it
+    /// creates so that a re-delivered create adopts its own account instead of making a second.
+    pub fn resource_identity(&self) -> Option<String> {
+        let logical = self
+            .request
+            .logical_resource_id
+            .as_deref()
+            .filter(|l| !l.is_empty())?;
+        Some(resource_identity(
+            self.request.stack_id.as_deref().unwrap_or(""),
+            logical,
+        ))
+    }
+
+    /// The model CloudFormation sent, decoded without the schema's rules.
+    pub fn incoming_model(&self) -> Result<ResourceModel, HandlerError> {
+        ResourceModel::from_value(self.request.resource_properties.as_ref())
+    }
+}
+
+/// The identity of a declaration: the stack's name (not its id, which changes when a stack left
+/// in ROLLBACK_COMPLETE is deleted and created again under the same name) and the logical id.
+pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
+    // arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID -> everything before /UUID.
+    let stack = match stack_id.rsplit_once('/') {
+        Some((named, _uuid)) if named.contains(":stack/") => named,
+        _ => stack_id,
+    };
+    format!("{:016x}", fnv1a(&[stack, logical_resource_id]))
+}
+
+/// What a step of CREATE, UPDATE or DELETE comes to.
+#[derive(Debug)]
+pub enum Step {
+    /// SUCCESS with the final model.
+    Done(ResourceModel),
+    /// SUCCESS of DELETE, without a model.
+    Deleted,
+    /// IN_PROGRESS: call back after `delay` seconds with `context`.
+    Continue {
+        model: ResourceModel,
+        context: CallbackContext,
+        delay: u32,
+        message: String,
+    },
+}
+
+impl Step {
+    /// Runs the context's stage again later, after the backoff for `error`'s retry class.
+    pub fn retry(
+        model: ResourceModel,
+        context: CallbackContext,
+        seed: u64,
+        error: &HandlerError,
+    ) -> Step {
+        let class = error.retry_class().unwrap_or(RetryClass::Transient);
+        Step::Continue {
+            delay: retry_delay(class, context.attempt, seed),
+            model,
+            message: format!("waiting to try again: {error}"),
+            context: context.again(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_survives_a_new_stack_id_under_the_same_stack_name() {
+        let first = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/11111111-aaaa";
+        let again = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/22222222-bbbb";
+        let other = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/11111111-aaaa";
+        assert_eq!(
+            resource_identity(first, "Team"),
+            resource_identity(again, "Team")
+        );
+        assert_ne!(
+            resource_identity(first, "Team"),
+            resource_identity(other, "Team")
+        );
+        assert_ne!(
+            resource_identity(first, "Team"),
+            resource_identity(first, "Other")
+        );
+        // Not an ARN: the whole value counts.
+        assert_ne!(resource_identity("a/b", "T"), resource_identity("a/c", "T"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn budget_is_capped_by_the_lambda_deadline_less_a_margin() {
+        let in_ten = SystemTime::now() + Duration::from_secs(10);
+        let b = Budget::new(WRITE_BUDGET, Some(in_ten));
+        assert!(b.remaining() <= Duration::from_secs(7), "{b:?}");
+        let b = Budget::new(WRITE_BUDGET, None);
+        assert_eq!(b.remaining(), WRITE_BUDGET);
+        assert!(b.allows(Duration::from_secs(50), Duration::from_secs(4)));
+        assert!(!b.allows(Duration::from_secs(50), Duration::from_secs(5)));
+        let past = SystemTime::now() - Duration::from_secs(1);
+        assert_eq!(
+            Budget::new(WRITE_BUDGET, Some(past)).remaining(),
+            Duration::ZERO
+        );
+    }
+}
