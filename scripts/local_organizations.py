@@ -24,7 +24,8 @@ instant creation is not done. This extension makes creation asynchronous and bou
   after the change was made: the caller cannot tell whether it happened).
   `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting.
 
-Control (loopback only): GET /_local_org/stats gives call counts per operation;
+Control (loopback only): GET /_local_org/stats gives call counts per operation and the faults
+injected by kind (throttle, error, lost);
 GET/POST /_local_org/config reads or changes the settings at run time (JSON).
 
 Run: python scripts/local_organizations.py -p PORT [--creation-seconds 3] [...]
@@ -106,6 +107,7 @@ class Settings:
 SETTINGS = Settings({})
 LOCK = threading.RLock()
 CALLS: Counter[str] = Counter()
+FAULTS: Counter[str] = Counter()
 CREATE_CALL_TIMES: deque[float] = deque()
 LOST_CREATE_ANSWERS = itertools.count()
 
@@ -332,6 +334,8 @@ class Middleware:
             if answer is not None:
                 return answer
         if op in HANDLER_OPERATIONS and roll < SETTINGS.faults:
+            with LOCK:
+                FAULTS[kind if kind == "throttle" or op in CHANGING_OPERATIONS else "error"] += 1
             if kind == "throttle":
                 return error_response(start_response, "400 Bad Request", "TooManyRequestsException",
                                       "Rate exceeded (local fault mode)")
@@ -340,6 +344,8 @@ class Middleware:
                                       "internal error (local fault mode)")
             return self.act_then_lose_answer(environ, start_response)
         if op == "CreateAccount" and next(LOST_CREATE_ANSWERS) < SETTINGS.lose_create_answers:
+            with LOCK:
+                FAULTS["lost"] += 1
             return self.act_then_lose_answer(environ, start_response)
         return self.app(environ, start_response)
 
@@ -372,7 +378,7 @@ class Middleware:
     def control(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if path == "/_local_org/stats":
             with LOCK:
-                return json_response(start_response, {"calls": dict(CALLS)})
+                return json_response(start_response, {"calls": dict(CALLS), "faults": dict(FAULTS)})
         if path == "/_local_org/config":
             if environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)

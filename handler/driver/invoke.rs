@@ -2,6 +2,8 @@
 //! local emulator (`--endpoint`: cargo lambda watch, sam local start-lambda) or of a deployed
 //! function (`--function` alone: the AWS Lambda endpoint of the region, default credentials).
 
+use std::time::{Duration, SystemTime};
+
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::config::{Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
@@ -9,7 +11,11 @@ use organizations_account_handler::{dispatch, logging, org::Clients};
 use serde_json::Value;
 
 pub enum Target {
-    InProcess(Box<Clients>),
+    /// The handler in this process; `function_timeout` plays the Lambda function's timeout.
+    InProcess {
+        clients: Box<Clients>,
+        function_timeout: Option<Duration>,
+    },
     Lambda {
         client: aws_sdk_lambda::Client,
         function: String,
@@ -18,14 +24,17 @@ pub enum Target {
 }
 
 impl Target {
-    pub async fn in_process(verbose: bool) -> Target {
+    pub async fn in_process(verbose: bool, function_timeout: Option<Duration>) -> Target {
         if verbose {
             let _ = tracing::subscriber::set_global_default(logging::subscriber(
                 std::io::stderr,
                 "debug",
             ));
         }
-        Target::InProcess(Box::new(Clients::from_environment().await))
+        Target::InProcess {
+            clients: Box::new(Clients::from_environment().await),
+            function_timeout,
+        }
     }
 
     /// The Invoke API at `endpoint` (an emulator), or AWS Lambda itself when there is none.
@@ -64,8 +73,14 @@ impl Target {
 
     pub async fn invoke(&self, request: &Value) -> Result<Value, String> {
         match self {
-            Target::InProcess(clients) => {
-                Ok(dispatch::handle(clients, request.clone()).await.to_json())
+            Target::InProcess {
+                clients,
+                function_timeout,
+            } => {
+                let deadline = function_timeout.map(|t| SystemTime::now() + t);
+                Ok(dispatch::handle_until(clients, request.clone(), deadline)
+                    .await
+                    .to_json())
             }
             Target::Lambda {
                 client,

@@ -36,6 +36,8 @@ how (default: the handler runs in-process):
                            else AWS_REGION, else --region; credentials from the default chain)
   --time-scale F           multiply callback delays by F (0 = no waiting; default 1)
   --timeout-minutes N      give up after N minutes (default: the schema's handler timeout)
+  --function-timeout S      in-process: play a Lambda function timeout of S seconds (each
+                           invocation's deadline; default none, so a write may use 55 s)
   --verbose                show the handler's own log lines (in-process only)
 
 Credentials come from the event, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
@@ -58,6 +60,7 @@ struct Options {
     function: Option<String>,
     time_scale: f64,
     timeout_minutes: Option<u64>,
+    function_timeout: Option<u64>,
     verbose: bool,
 }
 
@@ -88,6 +91,7 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
         function: None,
         time_scale: 1.0,
         timeout_minutes: None,
+        function_timeout: None,
         verbose: false,
     };
     let mut it = args.into_iter();
@@ -120,6 +124,13 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
                     value()?
                         .parse()
                         .map_err(|_| "--timeout-minutes: expected a whole number".to_owned())?,
+                )
+            }
+            "--function-timeout" => {
+                o.function_timeout = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--function-timeout: expected whole seconds".to_owned())?,
                 )
             }
             "--verbose" => o.verbose = true,
@@ -242,7 +253,9 @@ async fn drive(o: Options) -> Result<i32, String> {
         (None, Some(function)) => {
             Target::lambda(None, function, &lambda_region(function, &o.region)).await
         }
-        (None, None) => Target::in_process(o.verbose).await,
+        (None, None) => {
+            Target::in_process(o.verbose, o.function_timeout.map(Duration::from_secs)).await
+        }
     };
     let timeout =
         Duration::from_secs(60 * o.timeout_minutes.unwrap_or_else(|| schema_timeout(&action)));

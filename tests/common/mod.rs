@@ -1,6 +1,8 @@
-//! Test harness: a real local AWS Organizations endpoint (moto server on 127.0.0.1, a free port,
-//! started and stopped per test), an organization in it, and the driver that plays
-//! CloudFormation against the handler with the SDK pointed at moto via AWS_ENDPOINT_URL.
+//! Test harness: a real local AWS Organizations endpoint on 127.0.0.1 (a free port, started and
+//! stopped per test): by default our realistic one (scripts/local_organizations.py: moto extended
+//! with asynchronous creation, the 5-in-flight quota, duplicate e-mails, faults), or plain moto
+//! where behaviour does not matter; an organization in it; and the driver that plays
+//! CloudFormation against the handler with the SDK pointed at it via AWS_ENDPOINT_URL.
 #![allow(dead_code)]
 
 use std::net::TcpListener;
@@ -41,34 +43,113 @@ pub struct Moto {
     pub endpoint: String,
 }
 
-fn moto_server() -> PathBuf {
-    if let Ok(path) = std::env::var("MOTO_SERVER") {
+fn venv(tool: &str, variable: &str) -> PathBuf {
+    if let Ok(path) = std::env::var(variable) {
         return PathBuf::from(path);
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(tool);
     assert!(
         path.exists(),
-        "{} is missing: run scripts/setup first (or set MOTO_SERVER)",
+        "{} is missing: run scripts/setup first (or set {variable})",
         path.display()
     );
     path
 }
 
+/// Creations take this long on the realistic endpoint unless a test says otherwise.
+pub const CREATION_SECONDS: &str = "3";
+
 impl Moto {
+    /// The realistic local Organizations with its defaults (creation of a few seconds, AccountId
+    /// only at SUCCEEDED, at most 5 creations in flight).
     pub async fn start() -> Moto {
+        Moto::start_with(&[]).await
+    }
+
+    /// The realistic local Organizations with settings (`--creation-seconds 5`, `--faults 0.2`).
+    pub async fn start_with(settings: &[&str]) -> Moto {
         let port = free_port();
-        let child = Command::new(moto_server())
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/local_organizations.py");
+        let mut args = vec![
+            script.display().to_string(),
+            "-p".into(),
+            port.to_string(),
+            "--creation-seconds".into(),
+            CREATION_SECONDS.into(),
+        ];
+        args.extend(settings.iter().map(|s| s.to_string()));
+        let child = Command::new(venv("python", "LOCAL_ORG_PYTHON"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the local Organizations endpoint starts");
+        Moto::wait(child, port).await
+    }
+
+    /// Plain moto: CreateAccount finishes at once. For tests where that does not matter.
+    pub async fn plain() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv("moto_server", "MOTO_SERVER"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("moto_server starts");
+        Moto::wait(child, port).await
+    }
+
+    async fn wait(child: Child, port: u16) -> Moto {
         let moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        wait_for_port(port, "moto_server").await;
+        wait_for_port(port, "the local endpoint").await;
         moto
+    }
+
+    /// Changes the realistic endpoint's settings at run time (`{"faults": 0}`).
+    pub async fn configure(&self, settings: Value) -> Value {
+        self.control("/_local_org/config", Some(settings)).await
+    }
+
+    /// How many times each Organizations operation was called.
+    pub async fn calls(&self) -> Value {
+        self.control("/_local_org/stats", None).await["calls"].clone()
+    }
+
+    /// How many faults of each kind (throttle, error, lost) the endpoint injected.
+    pub async fn faults(&self) -> Value {
+        self.control("/_local_org/stats", None).await["faults"].clone()
+    }
+
+    async fn control(&self, path: &str, body: Option<Value>) -> Value {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr)
+            .await
+            .expect("control connects");
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let method = if body.is_empty() { "GET" } else { "POST" };
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .expect("control request");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .await
+            .expect("control answer");
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        assert!(head.contains(" 200 "), "{answer}");
+        serde_json::from_str(body).expect("control answers JSON")
     }
 
     pub fn client(&self) -> Client {
