@@ -28,14 +28,17 @@ pub struct Budget {
 
 impl Budget {
     /// `cap` from now, and never past the Lambda deadline (less a margin) when there is one.
+    /// A deadline already past when the invocation starts cannot be real and is ignored: cargo
+    /// lambda's emulator sends `lambda-runtime-deadline-ms` as a duration (600000), not as the
+    /// epoch time Lambda sends, which would otherwise leave no time at all.
     pub fn new(cap: Duration, lambda_deadline: Option<SystemTime>) -> Budget {
         let mut allowed = cap;
-        if let Some(deadline) = lambda_deadline {
-            let left = deadline
-                .duration_since(SystemTime::now())
-                .unwrap_or_default()
-                .saturating_sub(DEADLINE_MARGIN);
-            allowed = allowed.min(left);
+        match lambda_deadline.map(|d| d.duration_since(SystemTime::now())) {
+            Some(Ok(left)) => allowed = allowed.min(left.saturating_sub(DEADLINE_MARGIN)),
+            Some(Err(_)) => {
+                tracing::warn!("the invocation's deadline is already past; ignoring it")
+            }
+            None => {}
         }
         Budget {
             deadline: Instant::now() + allowed,
@@ -152,7 +155,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn budget_is_capped_by_the_lambda_deadline_less_a_margin() {
+    async fn budget_is_capped_by_the_lambda_deadline_less_a_margin_unless_it_is_impossible() {
         let in_ten = SystemTime::now() + Duration::from_secs(10);
         let b = Budget::new(WRITE_BUDGET, Some(in_ten));
         assert!(b.remaining() <= Duration::from_secs(7), "{b:?}");
@@ -160,10 +163,17 @@ mod tests {
         assert_eq!(b.remaining(), WRITE_BUDGET);
         assert!(b.allows(Duration::from_secs(50), Duration::from_secs(4)));
         assert!(!b.allows(Duration::from_secs(50), Duration::from_secs(5)));
-        let past = SystemTime::now() - Duration::from_secs(1);
+        // Nearly due: nothing left to wait with.
+        let soon = SystemTime::now() + Duration::from_secs(2);
         assert_eq!(
-            Budget::new(WRITE_BUDGET, Some(past)).remaining(),
+            Budget::new(WRITE_BUDGET, Some(soon)).remaining(),
             Duration::ZERO
+        );
+        // Already past (an emulator's duration read as an epoch time): ignored, capped.
+        let emulator = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        assert_eq!(
+            Budget::new(WRITE_BUDGET, Some(emulator)).remaining(),
+            WRITE_BUDGET
         );
     }
 }

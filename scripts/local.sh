@@ -1,5 +1,6 @@
 # Shared by scripts/demo and scripts/contract-test (source it): loopback ports, and the local
-# Organizations endpoint (moto on 127.0.0.1, stopped on exit) with an organization in it.
+# Organizations endpoint (our realistic extension of moto, scripts/local_organizations.py, on
+# 127.0.0.1, stopped on exit) with an organization in it.
 PY=.venv/bin/python
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -12,13 +13,15 @@ wait_port() {
     return 1
 }
 
-# Starts moto and creates the organization: sets MOTO (the endpoint URL) and ORG_IDS (JSON of
-# the root and the Workloads and Sandbox OU ids).
+# Starts the realistic local Organizations (creation takes a few seconds, the AccountId exists
+# only once it succeeded, at most 5 creations at once; any arguments are its settings, e.g.
+# --creation-seconds 5) and creates the organization: sets MOTO (the endpoint URL) and ORG_IDS
+# (JSON of the root and the Workloads and Sandbox OU ids).
 start_local_organizations() {
     local port
     port=$(free_port)
     mkdir -p build
-    .venv/bin/moto_server -H 127.0.0.1 -p "$port" > build/moto.log 2>&1 &
+    $PY scripts/local_organizations.py -p "$port" "$@" > build/local-organizations.log 2>&1 &
     PIDS+=($!)
     wait_port "$port"
     MOTO="http://127.0.0.1:$port"
