@@ -43,8 +43,11 @@ fn bounds(class: RetryClass) -> (u32, u32) {
         RetryClass::OrganizationFinalizing => (60, 300),
         RetryClass::CloseRequestsInFlight => (60, 300),
         RetryClass::NotYetVisible => (2, 15),
-        // Five creations in flight: one finishes within seconds to minutes.
-        RetryClass::CreationSlots => (5, 60),
+        // Five creations in flight: a slot frees when one of them finishes, at a moment nobody
+        // can predict, so look again soon rather than back off far (a long sleep overshoots the
+        // freed slot and the 60-second window with it). Five waiting resources make at most
+        // about one refused CreateAccount a second.
+        RetryClass::CreationSlots => (4, 10),
     }
 }
 

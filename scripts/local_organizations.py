@@ -178,10 +178,12 @@ def email_taken(backend: Any, email: str, before: Request | None) -> bool:
             continue
         if account.state == "ACTIVE" or not SETTINGS.closed_emails_reusable:
             return True
+    # Earlier requests still in flight claim their address too (settled ones made an account,
+    # checked above).
     for r in ledger(backend).requests:
         if r is before:
             break
-        if r.state != "FAILED" and r.kwargs["Email"].lower() == email:
+        if r.state == "IN_PROGRESS" and r.kwargs["Email"].lower() == email:
             return True
     return False
 

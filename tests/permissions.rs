@@ -7,7 +7,7 @@ mod mocks;
 use std::collections::BTreeSet;
 
 use aws_sdk_organizations::operation::close_account::CloseAccountOutput;
-use aws_sdk_organizations::operation::create_account::CreateAccountOutput;
+use aws_sdk_organizations::operation::create_account::{CreateAccountError, CreateAccountOutput};
 use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
 use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
@@ -17,39 +17,63 @@ use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourc
 use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
 use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
 use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
-use aws_sdk_organizations::types::{CreateAccountState, Root};
+use aws_sdk_organizations::types::error::ServiceException;
+use aws_sdk_organizations::types::{
+    CreateAccountFailureReason, CreateAccountState, CreateAccountStatus, Root,
+};
 use aws_sdk_organizations::Client;
-use aws_smithy_mocks::{mock, Rule};
+use aws_smithy_mocks::{mock, MockResponse, Rule};
 use mocks::*;
 use organizations_account_handler::schema::Schema;
 use serde_json::{json, Value};
 
-/// One rule per operation, answering like an organization holding the account `ACCOUNT`;
-/// `email_taken` makes ListAccounts show it (the adoption path of CREATE).
-fn all_operations(email_taken: bool) -> Vec<(&'static str, Rule)> {
+/// The paths of CREATE that call different operations.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    /// CreateAccount, then its request succeeds.
+    Normal,
+    /// The request fails EMAIL_ALREADY_EXISTS; the owner (ListAccounts) is this declaration's.
+    EmailTaken,
+    /// CreateAccount's answer is lost; the request is found with ListCreateAccountStatus.
+    LostAnswer,
+}
+
+/// One rule per operation, answering like an organization holding the account `ACCOUNT`.
+fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
     vec![
         (
             "ListAccounts",
             mock!(Client::list_accounts).then_output(move || {
-                let b = ListAccountsOutput::builder();
-                if email_taken {
-                    b.accounts(live_account("Team A")).build()
-                } else {
-                    b.build()
-                }
+                ListAccountsOutput::builder()
+                    .accounts(live_account("Team A"))
+                    .build()
             }),
         ),
         (
             "ListCreateAccountStatus",
-            mock!(Client::list_create_account_status)
-                .then_output(|| ListCreateAccountStatusOutput::builder().build()),
+            mock!(Client::list_create_account_status).then_output(|| {
+                ListCreateAccountStatusOutput::builder()
+                    .create_account_statuses(status(CreateAccountState::InProgress))
+                    .build()
+            }),
         ),
         (
             "CreateAccount",
-            mock!(Client::create_account).then_output(|| {
-                CreateAccountOutput::builder()
-                    .create_account_status(status(CreateAccountState::InProgress))
-                    .build()
+            mock!(Client::create_account).then_compute_response(move |_| {
+                if path == Path::LostAnswer {
+                    MockResponse::Error(CreateAccountError::ServiceException(
+                        ServiceException::builder()
+                            .message("lost")
+                            .meta(meta("ServiceException", "lost"))
+                            .build(),
+                    ))
+                } else {
+                    MockResponse::Output(
+                        CreateAccountOutput::builder()
+                            .create_account_status(status(CreateAccountState::InProgress))
+                            .build(),
+                    )
+                }
             }),
         ),
         (
@@ -58,9 +82,17 @@ fn all_operations(email_taken: bool) -> Vec<(&'static str, Rule)> {
         ),
         (
             "DescribeCreateAccountStatus",
-            mock!(Client::describe_create_account_status).then_output(|| {
+            mock!(Client::describe_create_account_status).then_output(move || {
+                let status = match path {
+                    Path::EmailTaken => CreateAccountStatus::builder()
+                        .id(REQUEST)
+                        .state(CreateAccountState::Failed)
+                        .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
+                        .build(),
+                    Path::Normal | Path::LostAnswer => status(CreateAccountState::Succeeded),
+                };
                 DescribeCreateAccountStatusOutput::builder()
-                    .create_account_status(status(CreateAccountState::Succeeded))
+                    .create_account_status(status)
                     .build()
             }),
         ),
@@ -112,8 +144,8 @@ fn all_operations(email_taken: bool) -> Vec<(&'static str, Rule)> {
 }
 
 /// Runs one path of an action to its end and returns the operations it called.
-async fn called(action: &str, props: Value, email_taken: bool) -> BTreeSet<String> {
-    let rules = all_operations(email_taken);
+async fn called(action: &str, props: Value, path: Path) -> BTreeSet<String> {
+    let rules = all_operations(path);
     let refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
     let c = clients(&refs);
     let events = run_to_end(&c, request(action, props, None)).await;
@@ -142,33 +174,38 @@ fn permissions(handler: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[tokio::test]
+// start_paused: waits inside an invocation run on tokio's clock, advanced instantly.
+#[tokio::test(start_paused = true)]
 async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls() {
     let with_parent = json!({"AccountName": "Team A", "Email": "team-a@example.com", "ParentIds": ["ou-abcd-12345678"],
         "IamUserAccessToBilling": "DENY"});
     let mut gov = with_parent.clone();
     gov["CreateGovCloudAccount"] = json!(true);
-    let mut create = called("CREATE", with_parent.clone(), false).await;
-    create.extend(called("CREATE", gov, false).await);
-    create.extend(called("CREATE", with_parent.clone(), true).await);
+    let mut create = called("CREATE", with_parent.clone(), Path::Normal).await;
+    create.extend(called("CREATE", gov, Path::Normal).await);
+    create.extend(called("CREATE", with_parent.clone(), Path::EmailTaken).await);
+    create.extend(called("CREATE", with_parent.clone(), Path::LostAnswer).await);
     assert_eq!(create, permissions("create"));
 
     let mut moved = with_parent.clone();
     moved["AccountId"] = json!(ACCOUNT);
     moved["Tags"] = json!([{"Key": "new", "Value": "1"}]);
     let at_root = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com", "IamUserAccessToBilling": "DENY"});
-    let mut update = called("UPDATE", moved, false).await;
-    update.extend(called("UPDATE", at_root, false).await);
+    let mut update = called("UPDATE", moved, Path::Normal).await;
+    update.extend(called("UPDATE", at_root, Path::Normal).await);
     assert_eq!(update, permissions("update"));
 
     assert_eq!(
-        called("READ", json!({"AccountId": ACCOUNT}), false).await,
+        called("READ", json!({"AccountId": ACCOUNT}), Path::Normal).await,
         permissions("read")
     );
-    assert_eq!(called("LIST", json!({}), false).await, permissions("list"));
+    assert_eq!(
+        called("LIST", json!({}), Path::Normal).await,
+        permissions("list")
+    );
     // DELETE's wait never ends against an account that stays ACTIVE; the first two steps suffice.
     assert_eq!(
-        called("DELETE", json!({"AccountId": ACCOUNT}), false).await,
+        called("DELETE", json!({"AccountId": ACCOUNT}), Path::Normal).await,
         permissions("delete")
     );
 }
