@@ -56,8 +56,8 @@ pub enum Stage {
     DescribeCreated { account_id: AccountId },
     /// UPDATE: compare with the live account and apply the difference.
     ApplyUpdate,
-    /// DELETE: CloseAccount.
-    CloseAccount,
+    /// DELETE: decide by DeletionMode: refuse, CloseAccount, or RemoveAccountFromOrganization.
+    StartDelete,
     /// DELETE: wait until the account is no longer ACTIVE.
     AwaitClosure { account_id: AccountId },
 }
@@ -71,7 +71,7 @@ impl Stage {
             Stage::PlaceAccount { .. } => "placeAccount",
             Stage::DescribeCreated { .. } => "describeCreated",
             Stage::ApplyUpdate => "applyUpdate",
-            Stage::CloseAccount => "closeAccount",
+            Stage::StartDelete => "startDelete",
             Stage::AwaitClosure { .. } => "awaitClosure",
         }
     }
@@ -84,7 +84,7 @@ impl Stage {
             | Stage::PlaceAccount { .. }
             | Stage::DescribeCreated { .. } => Action::Create,
             Stage::ApplyUpdate => Action::Update,
-            Stage::CloseAccount | Stage::AwaitClosure { .. } => Action::Delete,
+            Stage::StartDelete | Stage::AwaitClosure { .. } => Action::Delete,
         }
     }
 }
@@ -150,7 +150,7 @@ impl CallbackContext {
             Action::Create => Stage::StartCreate { settings: None },
             Action::Update => Stage::ApplyUpdate,
             // READ and LIST have no stages; the dispatcher never asks for theirs.
-            Action::Delete | Action::Read | Action::List => Stage::CloseAccount,
+            Action::Delete | Action::Read | Action::List => Stage::StartDelete,
         })
     }
 }
@@ -202,7 +202,7 @@ mod tests {
             CallbackContext::from_request(Action::Delete, None)
                 .unwrap()
                 .stage,
-            Stage::CloseAccount
+            Stage::StartDelete
         );
     }
 

@@ -74,7 +74,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
             .await
         }
         Stage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
-        Stage::ApplyUpdate | Stage::CloseAccount | Stage::AwaitClosure { .. } => {
+        Stage::ApplyUpdate | Stage::StartDelete | Stage::AwaitClosure { .. } => {
             Err(HandlerError::InvalidRequest(format!(
                 "callbackContext.stage: {} does not belong to CREATE",
                 ctx.stage.name()
@@ -249,7 +249,7 @@ async fn creation_step(
         Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }
         | Stage::ApplyUpdate
-        | Stage::CloseAccount
+        | Stage::StartDelete
         | Stage::AwaitClosure { .. } => Err(HandlerError::InternalFailure(format!(
             "stage {} is not a creation stage",
             ctx.stage.name()
@@ -271,6 +271,7 @@ async fn start(
         role_name: Some(settings.role_name.clone()),
         billing: Some(settings.billing.as_str().to_owned()),
         gov_cloud_account_id: settings.gov_cloud.then(String::new),
+        deletion: Some(desired.deletion.as_str().to_owned()),
     };
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
     tags.insert(TAG_RECORD.into(), record.encode());
@@ -553,9 +554,7 @@ async fn place(
                 settings: Some(settings),
             }),
             delay: 1,
-            message: format!(
-                "account {account_id} belongs to another resource; creating this one anew"
-            ),
+            message: "the request adopted for this account name turned out to be another declaration's; creating this one anew".into(),
         });
     }
     if let Some(gov) = gov {

@@ -75,6 +75,12 @@ pub struct ResourceModel {
         deserialize_with = "opt_flag"
     )]
     pub create_gov_cloud_account: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub deletion_mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     #[serde(
@@ -277,6 +283,41 @@ impl BillingAccess {
     }
 }
 
+/// What deleting the resource does to the account. Accounts are the most expensive thing a
+/// stack can lose (a closed account takes its workloads, keeps its e-mail address and counts
+/// against the close quota), and a private type cannot default to DeletionPolicy Retain, so
+/// the default refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DeletionMode {
+    /// Nothing changes in Organizations; the delete fails saying how to keep or close.
+    Refuse,
+    /// CloseAccount, then wait until the account is no longer ACTIVE.
+    Close,
+    /// RemoveAccountFromOrganization.
+    Remove,
+}
+
+impl DeletionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletionMode::Refuse => "REFUSE",
+            DeletionMode::Close => "CLOSE",
+            DeletionMode::Remove => "REMOVE",
+        }
+    }
+
+    /// Parses a value the schema already allowed (or a recorded one); unknown is None.
+    pub fn parse(s: &str) -> Option<DeletionMode> {
+        match s {
+            "REFUSE" => Some(DeletionMode::Refuse),
+            "CLOSE" => Some(DeletionMode::Close),
+            "REMOVE" => Some(DeletionMode::Remove),
+            _ => None,
+        }
+    }
+}
+
 /// What CreateAccount is called with that later steps still need. CloudFormation strips
 /// write-only properties (RoleName, IamUserAccessToBilling, CreateGovCloudAccount) from the
 /// models it sends back on callbacks, so the callback context carries them.
@@ -312,6 +353,7 @@ pub struct DesiredAccount {
     pub role_name: String,
     pub billing: BillingAccess,
     pub gov_cloud: bool,
+    pub deletion: DeletionMode,
     /// The resource's own tags (not stack tags), by key.
     pub tags: BTreeMap<String, String>,
     /// The account id, when the model already names one (updates, callbacks).
@@ -386,6 +428,15 @@ impl DesiredAccount {
                 .unwrap_or_else(|| DEFAULT_ROLE_NAME.into()),
             billing,
             gov_cloud: model.create_gov_cloud_account.unwrap_or(false),
+            deletion: match model.deletion_mode.as_deref() {
+                None => DeletionMode::Refuse,
+                Some(s) => DeletionMode::parse(s).ok_or_else(|| {
+                    HandlerError::InvalidRequest(format!(
+                        "DeletionMode: {} is not one of REFUSE, CLOSE, REMOVE",
+                        lenient::quote(s)
+                    ))
+                })?,
+            },
             tags,
             account_id: model
                 .account_id
@@ -446,6 +497,7 @@ mod tests {
             role_name: Some("a".into()),
             iam_user_access_to_billing: Some("a".into()),
             create_gov_cloud_account: Some(true),
+            deletion_mode: Some("a".into()),
             tags: Some(vec![]),
             account_id: Some("a".into()),
             arn: Some("a".into()),

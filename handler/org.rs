@@ -112,7 +112,8 @@ with_reason!(
     op::create_account::CreateAccountError,
     op::create_gov_cloud_account::CreateGovCloudAccountError,
     op::tag_resource::TagResourceError,
-    op::untag_resource::UntagResourceError
+    op::untag_resource::UntagResourceError,
+    op::remove_account_from_organization::RemoveAccountFromOrganizationError
 );
 without_reason!(
     op::describe_account::DescribeAccountError,
@@ -438,6 +439,17 @@ impl Organizations {
             .send()
             .await
             .map_err(|e| classify("UntagResource", e))?;
+        Ok(())
+    }
+
+    /// RemoveAccountFromOrganization: the account becomes a standalone account.
+    pub async fn remove_from_organization(&self, id: &AccountId) -> Result<(), HandlerError> {
+        self.client
+            .remove_account_from_organization()
+            .account_id(id.as_str())
+            .send()
+            .await
+            .map_err(|e| classify("RemoveAccountFromOrganization", e))?;
         Ok(())
     }
 

@@ -206,6 +206,8 @@ pub struct Bookkeeping {
     pub billing: Option<String>,
     /// Present when the account was created with CreateGovCloudAccount; empty until known.
     pub gov_cloud_account_id: Option<String>,
+    /// The DeletionMode the template last asked for.
+    pub deletion: Option<String>,
 }
 
 impl Bookkeeping {
@@ -227,6 +229,7 @@ impl Bookkeeping {
                     }
                 }),
             ),
+            ("deletion", self.deletion.clone()),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
@@ -247,6 +250,7 @@ impl Bookkeeping {
                 "resource" => book.resource = Some(v.to_owned()),
                 "role" => book.role_name = Some(v.replace(':', ",")),
                 "billing" => book.billing = Some(v.to_owned()),
+                "deletion" => book.deletion = Some(v.to_owned()),
                 "govcloud" => {
                     book.gov_cloud_account_id = Some(if v == "pending" {
                         String::new()
@@ -302,6 +306,7 @@ pub fn model_from(
             .gov_cloud_account_id
             .clone()
             .filter(|id| !id.is_empty()),
+        deletion_mode: book.deletion.clone(),
         ..summary_model(view)
     }
 }
@@ -355,7 +360,7 @@ pub fn service_error(
         "ServiceException" | "ServiceUnavailableException" | "InternalFailure" => HandlerError::retry(RetryClass::Transient, text),
         "DuplicateAccountException" => HandlerError::AlreadyExists(text),
         "InvalidInputException" | "UnsupportedAPIEndpointException" | "AccountOwnerNotVerifiedException"
-        | "ValidationException" => HandlerError::InvalidRequest(text),
+        | "ValidationException" | "MasterCannotLeaveOrganizationException" => HandlerError::InvalidRequest(text),
         "ConstraintViolationException" => match reason.unwrap_or("") {
             // Refused while 5 creations are in flight; the API reference also gives it for the
             // daily creation limit. The create logic tells the two apart (creations in flight or
@@ -364,6 +369,12 @@ pub fn service_error(
                 "{text} (reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED)")),
             "CLOSE_ACCOUNT_REQUESTS_LIMIT_EXCEEDED" => HandlerError::retry(RetryClass::CloseRequestsInFlight, format!(
                 "{text} (too many account closes in flight; the handler waits and tries again)")),
+            // RemoveAccountFromOrganization: an account created in an organization lacks what a
+            // standalone account needs until someone signs in as its root user and adds it.
+            r if r.starts_with("ACCOUNT_CANNOT_LEAVE") || r.ends_with("PAYMENT_INSTRUMENT_REQUIRED") => {
+                HandlerError::InvalidRequest(format!(
+                    "{text} (reason {r}: the account lacks information a standalone account needs. Sign in to the account as its root user and complete its contact information, payment method, support plan and phone verification (Organizations User Guide: removing a member account from your organization), then delete again; or set DeletionMode to CLOSE or REFUSE)"))
+            }
             "CLOSE_ACCOUNT_QUOTA_EXCEEDED" => HandlerError::ServiceLimit(format!(
                 "{text} (the organization may close only a share of its member accounts in a rolling 30 days; wait, or close the account from the console later)")),
             r if r.ends_with("_LIMIT_EXCEEDED") || r.ends_with("_QUOTA_EXCEEDED") => {
@@ -485,6 +496,13 @@ mod tests {
             ),
             (
                 "ConstraintViolationException",
+                Some("ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION"),
+                400,
+                C::InvalidRequest,
+                false,
+            ),
+            (
+                "ConstraintViolationException",
                 Some("TAG_POLICY_VIOLATION"),
                 400,
                 C::InvalidRequest,
@@ -515,6 +533,7 @@ mod tests {
             role_name: Some("Admin".into()),
             billing: None,
             gov_cloud_account_id: Some(String::new()),
+            deletion: None,
         };
         let all = BTreeMap::from([
             ("team".to_string(), "a".to_string()),
@@ -537,11 +556,12 @@ mod tests {
             role_name: Some("Ops,Admin+=.@-_x".into()),
             billing: Some("DENY".into()),
             gov_cloud_account_id: Some("444455556666".into()),
+            deletion: Some("REMOVE".into()),
         };
         let value = book.encode();
         assert_eq!(
             value,
-            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666"
+            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666 deletion=REMOVE"
         );
         // The tag value pattern of Organizations: [\p{L}\p{Z}\p{N}_.:/=+\-@]*, at most 256.
         assert!(value.len() <= 256);

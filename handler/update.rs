@@ -1,15 +1,18 @@
 //! UPDATE: compared with the live account, not with the previous template, so that rollbacks
 //! and changes made by hand are handled. AccountName, Email, RoleName and the creation-only
 //! extensions cannot change: such an update fails with NotUpdatable before anything changes.
+//! Nothing the template did not ask for is touched: the account moves only when a template
+//! names a parent (or the previous one did and the new one does not: back to the root), and only
+//! tag keys the previous template or stack declared are removed; other tools' tags survive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::{CallbackContext, Stage};
 use crate::error::HandlerError;
 use crate::model::{check_tag_count, AccountId, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME};
 use crate::read;
 use crate::step::{Invocation, Step};
-use crate::translate::{split_tags, AccountView, Bookkeeping};
+use crate::translate::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     match &ctx.stage {
@@ -19,7 +22,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
         | Stage::AwaitCreation { .. }
         | Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }
-        | Stage::CloseAccount
+        | Stage::StartDelete
         | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
             "callbackContext.stage: {} does not belong to UPDATE",
             ctx.stage.name()
@@ -55,17 +58,31 @@ async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
     // Everything that cannot change is checked before anything is changed.
     check_immutable(&desired, &live, &book, &previous, inv.request.rollback)?;
 
-    let target = match &desired.parent {
-        Some(p) => p.clone(),
-        None => inv.org.root_id().await?,
+    // Parents: omitted in both templates means untouched (a hand-placed account stays where it
+    // is, under the SCPs it is under); removing ParentIds moves the account back to the root, as
+    // the AWS-owned type does. Moves start from the live parent.
+    let previously_placed = previous.parent_ids.as_ref().is_some_and(|p| !p.is_empty());
+    let target = match (&desired.parent, previously_placed) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(inv.org.root_id().await?),
+        (None, false) => None,
     };
-    let current = inv.org.parent_of(&id).await?;
-    if current != target {
-        tracing::info!(from = %current, to = %target, "moving account");
-        inv.org.move_account(&id, &current, &target).await?;
+    if let Some(target) = target {
+        let current = inv.org.parent_of(&id).await?;
+        if current != target {
+            tracing::info!(from = %current, to = %target, "moving account");
+            inv.org.move_account(&id, &current, &target).await?;
+        }
     }
 
-    let (set, remove) = tag_diff(&desired_tags, &live_tags);
+    // Tags: the template owns its keys, not the account's.
+    let declared_before = declared_keys(&previous, &inv.request.previous_stack_tags);
+    let (mut set, remove) = tag_diff(&desired_tags, &live_tags, &declared_before);
+    let mut record = book.clone();
+    record.deletion = Some(desired.deletion.as_str().to_owned());
+    if record != book {
+        set.insert(TAG_RECORD.to_owned(), record.encode());
+    }
     inv.org.untag(&id, &remove).await?;
     inv.org.tag(&id, &set).await?;
 
@@ -83,7 +100,10 @@ pub fn check_immutable(
     previous: &ResourceModel,
     rollback: bool,
 ) -> Result<(), HandlerError> {
-    if let Some(name) = &live.name {
+    // A rollback that meets a name or e-mail changed outside CloudFormation (as the messages
+    // below tell users to do) cannot restore it and must not fail (UPDATE_ROLLBACK_FAILED): it
+    // changes nothing, and READ reports the live value.
+    if let Some(name) = live.name.as_ref().filter(|_| !rollback) {
         if name != &desired.name {
             return Err(HandlerError::NotUpdatable(format!(
                 "AccountName: cannot change from {name:?} to {:?} through CloudFormation. Rename the account outside CloudFormation (the Account Management PutAccountName API, or the console as the account's root user), then set AccountName to the new name.",
@@ -91,7 +111,7 @@ pub fn check_immutable(
             )));
         }
     }
-    if let Some(email) = &live.email {
+    if let Some(email) = live.email.as_ref().filter(|_| !rollback) {
         if !email.eq_ignore_ascii_case(&desired.email) {
             return Err(HandlerError::NotUpdatable(format!(
                 "Email: cannot change from {email:?} to {:?} through CloudFormation. Change the root user's e-mail address outside CloudFormation (the Account Management StartPrimaryEmailUpdate API, or the console as the root user), then set Email to the new address.",
@@ -147,10 +167,31 @@ pub fn check_immutable(
     Ok(())
 }
 
-/// Tags to set (new or changed values) and keys to remove, from the live tags to the desired.
+/// The tag keys a template declared: its resource tags and the stack's tags (system and
+/// bookkeeping keys are never the template's).
+pub fn declared_keys(
+    template: &ResourceModel,
+    stack_tags: &BTreeMap<String, String>,
+) -> BTreeSet<String> {
+    template
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| t.key.clone())
+        .chain(stack_tags.keys().cloned())
+        .filter(|k| {
+            let k = k.to_ascii_lowercase();
+            !k.starts_with("aws:") && !k.starts_with(crate::model::BOOKKEEPING_PREFIX)
+        })
+        .collect()
+}
+
+/// Tags to set (new or changed values) and keys to remove: only keys the previous template
+/// declared and the desired one does not. Tags other tools put on the account stay.
 pub fn tag_diff(
     desired: &BTreeMap<String, String>,
     live: &BTreeMap<String, String>,
+    declared_before: &BTreeSet<String>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let set = desired
         .iter()
@@ -159,7 +200,7 @@ pub fn tag_diff(
         .collect();
     let remove = live
         .keys()
-        .filter(|k| !desired.contains_key(*k))
+        .filter(|k| declared_before.contains(*k) && !desired.contains_key(*k))
         .cloned()
         .collect();
     (set, remove)
@@ -197,6 +238,7 @@ mod tests {
             role_name: Some(role.into()),
             billing: Some("ALLOW".into()),
             gov_cloud_account_id: None,
+            deletion: None,
         }
     }
 
@@ -338,18 +380,70 @@ mod tests {
     }
 
     #[test]
-    fn tag_diff_sets_new_and_changed_and_removes_missing() {
+    fn tag_diff_removes_only_keys_the_previous_template_declared() {
         let desired = BTreeMap::from([
             ("a".to_string(), "1".to_string()),
             ("b".to_string(), "2".to_string()),
         ]);
         let live = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
             ("b".to_string(), "old".to_string()),
             ("c".to_string(), "3".to_string()),
-            ("a".to_string(), "1".to_string()),
+            ("cost-allocation".to_string(), "finance".to_string()),
         ]);
-        let (set, remove) = tag_diff(&desired, &live);
+        let declared_before = BTreeSet::from(["b".to_string(), "c".to_string()]);
+        let (set, remove) = tag_diff(&desired, &live, &declared_before);
         assert_eq!(set, BTreeMap::from([("b".to_string(), "2".to_string())]));
+        // c was the template's and is gone from it; cost-allocation was never the template's.
         assert_eq!(remove, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn declared_keys_are_resource_and_stack_tags_without_system_ones() {
+        let previous = ResourceModel {
+            tags: Some(vec![crate::model::Tag {
+                key: "team".into(),
+                value: "a".into(),
+            }]),
+            ..Default::default()
+        };
+        let stack = BTreeMap::from([
+            ("cost-centre".to_string(), "1".to_string()),
+            ("aws:cloudformation:stack-name".to_string(), "s".to_string()),
+        ]);
+        assert_eq!(
+            declared_keys(&previous, &stack),
+            BTreeSet::from(["cost-centre".to_string(), "team".to_string()])
+        );
+    }
+
+    #[test]
+    fn rollback_after_an_outside_rename_is_accepted_without_change() {
+        // The live account was renamed to "Team B" outside CloudFormation and the template
+        // followed; a later failure rolls back to the template that still says "Team A".
+        let mut renamed = live();
+        renamed.name = Some("Team B".into());
+        renamed.email = Some("b@example.com".into());
+        let previous = ResourceModel {
+            account_name: Some("Team B".into()),
+            ..Default::default()
+        };
+        check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            true,
+        )
+        .unwrap();
+        // Not a rollback: the same request is a rename, rejected.
+        assert!(check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            false
+        )
+        .is_err());
     }
 }

@@ -19,10 +19,16 @@ instant creation is not done. This extension makes creation asynchronous and bou
 - ListCreateAccountStatus paginates properly (moto repeats its first page), and with
   `empty_pages` every listing the handler pages through starts with an empty page that carries a
   NextToken, as AWS may answer.
+- RemoveAccountFromOrganization refuses an account made with CreateAccount (ConstraintViolation
+  ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION): such an account lacks what a standalone
+  account needs until its root user completes it. `standalone_ready` plays that done.
 - Fault mode (opt-in, `faults` = a probability per call, seeded): throttling and HTTP 500 before
   the service acts, and, for changing calls, the answer dropped after the service acted (HTTP 500
   after the change was made: the caller cannot tell whether it happened).
   `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting.
+
+The Account Management API's PutAccountName (`POST /putAccountName`, JSON AccountId and
+AccountName), which moto lacks, renames a member account as it would outside CloudFormation.
 
 Control (loopback only): GET /_local_org/stats gives call counts per operation and the faults
 injected by kind (throttle, error, lost);
@@ -63,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "empty_pages": False,
     "faults": 0.0,
     "lose_create_answers": 0,
+    "standalone_ready": False,
     "seed": 1,
 }
 
@@ -273,6 +280,17 @@ def list_create_account_status(self: Any, **kwargs: Any) -> dict[str, Any]:
     return {"CreateAccountStatuses": page, "NextToken": token}
 
 
+def remove_account_from_organization(self: Any, **kwargs: Any) -> None:
+    account = self.get_account_by_id(kwargs["AccountId"])
+    if account.joined_method == "CREATED" and not SETTINGS.standalone_ready:
+        raise ConstraintViolation(
+            "ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION",
+            "You can't remove this account from the organization: it does not yet have the "
+            "information it needs to be a standalone account.",
+        )
+    return ORIGINAL_REMOVE_ACCOUNT(self, **kwargs)
+
+
 def close_account(self: Any, **kwargs: Any) -> None:
     # Closing keeps the account's e-mail address taken (email_taken looks at every account).
     return ORIGINAL_CLOSE_ACCOUNT(self, **kwargs)
@@ -281,6 +299,7 @@ def close_account(self: Any, **kwargs: Any) -> None:
 ORIGINAL_CREATE_ACCOUNT = org_models.OrganizationsBackend.create_account
 ORIGINAL_DESCRIBE_STATUS = org_models.OrganizationsBackend.describe_create_account_status
 ORIGINAL_CLOSE_ACCOUNT = org_models.OrganizationsBackend.close_account
+ORIGINAL_REMOVE_ACCOUNT = org_models.OrganizationsBackend.remove_account_from_organization
 
 
 def install() -> None:
@@ -290,6 +309,7 @@ def install() -> None:
     B.describe_create_account_status = describe_create_account_status
     B.list_create_account_status = list_create_account_status
     B.close_account = close_account
+    B.remove_account_from_organization = remove_account_from_organization
 
     from moto.organizations import responses
 
@@ -322,6 +342,8 @@ class Middleware:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_local_org/"):
             return self.control(path, environ, start_response)
+        if path == "/putAccountName" and environ.get("REQUEST_METHOD") == "POST":
+            return self.put_account_name(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith("AWSOrganizationsV20161128."):
             return self.app(environ, start_response)
@@ -376,6 +398,25 @@ class Middleware:
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         return None
+
+    def put_account_name(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        params = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        name = params.get("AccountName", "")
+        if not re.fullmatch(r"[ -;=?-~]{1,50}", name):
+            return error_response(start_response, "400 Bad Request", "ValidationException",
+                                  "AccountName must be 1-50 printable characters other than < and >")
+        from moto.organizations.models import organizations_backends
+
+        with LOCK:
+            for by_region in organizations_backends.values():
+                for backend in by_region.values():
+                    for account in backend.accounts:
+                        if account.id == params.get("AccountId"):
+                            account.name = name
+                            return json_response(start_response, {})
+        return error_response(start_response, "404 Not Found", "ResourceNotFoundException",
+                              "no such account")
 
     def control(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if path == "/_local_org/stats":

@@ -152,7 +152,8 @@ async fn driver_walks_an_account_through_create_and_delete_via_the_lambda_invoke
     let org = moto.organization().await;
     let emulator = common::Emulator::start(&moto).await;
     let url = emulator.url();
-    let props = serde_json::json!({"AccountName": "Remote", "Email": "remote@example.com", "ParentIds": [org.ou_a]}).to_string();
+    let props = serde_json::json!({"AccountName": "Remote", "Email": "remote@example.com", "ParentIds": [org.ou_a],
+        "DeletionMode": "CLOSE"}).to_string();
     let created = moto
         .driver(&[
             "--endpoint",

@@ -15,7 +15,8 @@ async fn lifecycle_creates_reads_updates_rejects_rename_lists_and_deletes() {
     let moto = Moto::start().await;
     let org = moto.organization().await;
     let desired = json!({"AccountName": "Team A", "Email": "team-a@example.com", "ParentIds": [org.ou_a],
-        "RoleName": "Admin", "IamUserAccessToBilling": "DENY", "Tags": [{"Key": "team", "Value": "a"}]});
+        "RoleName": "Admin", "IamUserAccessToBilling": "DENY", "DeletionMode": "CLOSE",
+        "Tags": [{"Key": "team", "Value": "a"}]});
 
     // CREATE
     let created = moto
@@ -370,7 +371,9 @@ async fn read_right_after_delete_is_not_found() {
             "--action",
             "CREATE",
             "--properties",
-            &props(json!({"AccountName": "Tmp", "Email": "tmp@example.com"})),
+            &props(
+                json!({"AccountName": "Tmp", "Email": "tmp@example.com", "DeletionMode": "CLOSE"}),
+            ),
         ])
         .await;
     let id = created.account_id();

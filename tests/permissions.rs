@@ -15,6 +15,7 @@ use aws_sdk_organizations::operation::list_create_account_status::ListCreateAcco
 use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
 use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
 use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
+use aws_sdk_organizations::operation::remove_account_from_organization::RemoveAccountFromOrganizationOutput;
 use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
 use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
 use aws_sdk_organizations::types::error::ServiceException;
@@ -140,17 +141,34 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
             "CloseAccount",
             mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build()),
         ),
+        (
+            "RemoveAccountFromOrganization",
+            mock!(Client::remove_account_from_organization)
+                .then_output(|| RemoveAccountFromOrganizationOutput::builder().build()),
+        ),
     ]
 }
 
 /// Runs one path of an action to its end and returns the operations it called.
 async fn called(action: &str, props: Value, path: Path) -> BTreeSet<String> {
+    called_after(action, props, Value::Null, path).await
+}
+
+/// The same, with the previous template's properties (UPDATE).
+async fn called_after(action: &str, props: Value, previous: Value, path: Path) -> BTreeSet<String> {
     let rules = all_operations(path);
     let refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
     let c = clients(&refs);
-    let events = run_to_end(&c, request(action, props, None)).await;
+    let mut first = request(action, props, None);
+    first["requestData"]["previousResourceProperties"] = previous;
+    let events = run_to_end(&c, first).await;
+    // The one expected failure: DELETE refused by the default DeletionMode.
     assert!(
-        events.iter().all(|e| e.error_code().is_none()),
+        events.iter().all(|e| e.error_code().is_none()
+            || (action == "DELETE"
+                && e.message()
+                    .unwrap_or("")
+                    .starts_with("DeletionMode is REFUSE"))),
         "{action}: {events:?}"
     );
     rules
@@ -191,8 +209,12 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     moved["AccountId"] = json!(ACCOUNT);
     moved["Tags"] = json!([{"Key": "new", "Value": "1"}]);
     let at_root = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com", "IamUserAccessToBilling": "DENY"});
+    // The previous template named a parent and the tag "team"; the new one names neither: back
+    // to the root (ListRoots), and "team" removed (UntagResource).
+    let mut previous = moved.clone();
+    previous["Tags"] = json!([{"Key": "team", "Value": "a"}]);
     let mut update = called("UPDATE", moved, Path::Normal).await;
-    update.extend(called("UPDATE", at_root, Path::Normal).await);
+    update.extend(called_after("UPDATE", at_root, previous, Path::Normal).await);
     assert_eq!(update, permissions("update"));
 
     assert_eq!(
@@ -203,9 +225,19 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
         called("LIST", json!({}), Path::Normal).await,
         permissions("list")
     );
-    // DELETE's wait never ends against an account that stays ACTIVE; the first two steps suffice.
-    assert_eq!(
-        called("DELETE", json!({"AccountId": ACCOUNT}), Path::Normal).await,
-        permissions("delete")
-    );
+    // DELETE by each DeletionMode: REFUSE (read from the record when the model lacks it),
+    // CLOSE (its wait never ends against an account that stays ACTIVE; the first two steps
+    // suffice), REMOVE.
+    let mut delete = called("DELETE", json!({"AccountId": ACCOUNT}), Path::Normal).await;
+    for mode in ["CLOSE", "REMOVE"] {
+        delete.extend(
+            called(
+                "DELETE",
+                json!({"AccountId": ACCOUNT, "DeletionMode": mode}),
+                Path::Normal,
+            )
+            .await,
+        );
+    }
+    assert_eq!(delete, permissions("delete"));
 }

@@ -218,7 +218,7 @@ async fn fault_mode_lifecycle_ends_every_write_in_success() {
     let org = moto.organization().await;
     moto.configure(json!({"faults": 0.3, "seed": 7})).await;
     let desired = json!({"AccountName": "Faulty", "Email": "faulty@example.com", "ParentIds": [org.ou_a],
-        "Tags": [{"Key": "team", "Value": "a"}]});
+        "DeletionMode": "CLOSE", "Tags": [{"Key": "team", "Value": "a"}]});
     let created = moto
         .driver(&["--action", "CREATE", "--properties", &desired.to_string()])
         .await;

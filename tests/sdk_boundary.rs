@@ -687,7 +687,11 @@ async fn close_quota_fails_with_service_limit_and_close_requests_limit_waits() {
         });
         let event = handle(
             &clients(&[&describe, &close]),
-            request("DELETE", json!({"AccountId": ACCOUNT}), None),
+            request(
+                "DELETE",
+                json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
+                None,
+            ),
         )
         .await;
         if quota {
@@ -736,7 +740,15 @@ async fn delete_waits_while_account_still_shows_active_after_close() {
         .build();
     let close = mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build());
     let c = clients(&[&describe, &close]);
-    let events = run_to_end(&c, request("DELETE", json!({"AccountId": ACCOUNT}), None)).await;
+    let events = run_to_end(
+        &c,
+        request(
+            "DELETE",
+            json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
+            None,
+        ),
+    )
+    .await;
     let statuses: Vec<Status> = events.iter().map(ProgressEvent::status).collect();
     assert_eq!(
         statuses,

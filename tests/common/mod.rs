@@ -126,6 +126,13 @@ impl Moto {
         self.control("/_local_org/stats", None).await["faults"].clone()
     }
 
+    /// Renames an account as the Account Management API's PutAccountName does, outside
+    /// CloudFormation.
+    pub async fn put_account_name(&self, account_id: &str, name: &str) {
+        let body = serde_json::json!({"AccountId": account_id, "AccountName": name});
+        self.control("/putAccountName", Some(body)).await;
+    }
+
     async fn control(&self, path: &str, body: Option<Value>) -> Value {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let addr = self.endpoint.trim_start_matches("http://");

@@ -92,6 +92,7 @@ pub fn our_record(gov_cloud_account_id: Option<&str>) -> Tag {
         role_name: Some("OrganizationAccountAccessRole".into()),
         billing: Some("DENY".into()),
         gov_cloud_account_id: gov_cloud_account_id.map(str::to_owned),
+        deletion: Some("REFUSE".into()),
     };
     tag(TAG_RECORD, &book.encode())
 }

@@ -1,0 +1,237 @@
+//! Safe by default, end to end on the realistic local Organizations: nothing is closed, removed,
+//! moved or untagged that the template did not ask for, and rollbacks succeed.
+
+mod common;
+
+use common::{Moto, Org, Outcome};
+use serde_json::{json, Value};
+
+async fn create(moto: &Moto, logical: &str, props: &Value) -> Outcome {
+    let o = moto
+        .driver(&[
+            "--action",
+            "CREATE",
+            "--logical-id",
+            logical,
+            "--properties",
+            &props.to_string(),
+        ])
+        .await;
+    assert_eq!(o.code, 0, "{o:?}");
+    o
+}
+
+/// DELETE as CloudFormation sends it: the template's properties and the AccountId.
+async fn delete(moto: &Moto, logical: &str, props: &Value, id: &str) -> Outcome {
+    let mut model = props.clone();
+    model["AccountId"] = json!(id);
+    moto.driver(&[
+        "--action",
+        "DELETE",
+        "--logical-id",
+        logical,
+        "--properties",
+        &model.to_string(),
+    ])
+    .await
+}
+
+async fn state_of(org: &Org, id: &str) -> String {
+    let out = org
+        .client
+        .describe_account()
+        .account_id(id)
+        .send()
+        .await
+        .expect("describe account");
+    out.account().unwrap().state().unwrap().as_str().to_owned()
+}
+
+async fn read(moto: &Moto, id: &str) -> Outcome {
+    moto.driver(&[
+        "--action",
+        "READ",
+        "--properties",
+        &json!({"AccountId": id}).to_string(),
+    ])
+    .await
+}
+
+async fn update(moto: &Moto, previous: &Value, desired: &Value, extra: &[&str]) -> Outcome {
+    let mut args = vec![
+        "--action".to_owned(),
+        "UPDATE".to_owned(),
+        "--properties".to_owned(),
+        desired.to_string(),
+        "--previous".to_owned(),
+        previous.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    moto.driver(&args).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_with_the_default_changes_nothing_and_says_how_to_keep_or_close() {
+    // Also the rollback of a failed stack creation: CloudFormation deletes what it had just
+    // created, and without DeletionMode the account stays.
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Keep", "Email": "keep@example.com"});
+    let id = create(&moto, "Keep", &props).await.account_id();
+    let refused = delete(&moto, "Keep", &props, &id).await;
+    assert_eq!(refused.error_code(), "InvalidRequest", "{refused:?}");
+    let m = refused.message();
+    for needle in [
+        "DeletionMode is REFUSE (the default)",
+        &format!("account {id} (Keep) stays ACTIVE"),
+        "DeletionPolicy: Retain",
+        "--retain-resources Keep",
+        "set DeletionMode: CLOSE",
+    ] {
+        assert!(m.contains(needle), "{needle:?} not in {m}");
+    }
+    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+    assert_eq!(moto.calls().await.get("CloseAccount"), None);
+    // The model without DeletionMode (as a rollback may send it) reads the recorded choice.
+    let bare = delete(&moto, "Keep", &json!({}), &id).await;
+    assert_eq!(bare.error_code(), "InvalidRequest", "{bare:?}");
+    assert_eq!(read(&moto, &id).await.model()["DeletionMode"], "REFUSE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_with_close_closes_and_a_read_after_is_not_found() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Closing", "Email": "closing@example.com"});
+    let id = create(&moto, "Closing", &props).await.account_id();
+    // Opting in later, by an update: the choice is recorded on the account.
+    let mut closing = props.clone();
+    closing["AccountId"] = json!(id);
+    closing["DeletionMode"] = json!("CLOSE");
+    let opted = update(&moto, &props, &closing, &[]).await;
+    assert_eq!(opted.code, 0, "{opted:?}");
+    assert_eq!(read(&moto, &id).await.model()["DeletionMode"], "CLOSE");
+    let deleted = delete(&moto, "Closing", &json!({}), &id).await;
+    assert_eq!(deleted.code, 0, "{deleted:?}");
+    assert_eq!(state_of(&org, &id).await, "SUSPENDED");
+    assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_with_remove_surfaces_the_refusal_then_removes_once_the_account_can_stand_alone() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let props =
+        json!({"AccountName": "Leaving", "Email": "leaving@example.com", "DeletionMode": "REMOVE"});
+    let id = create(&moto, "Leaving", &props).await.account_id();
+    // Created inside the organization: it lacks what a standalone account needs.
+    let refused = delete(&moto, "Leaving", &props, &id).await;
+    assert_eq!(refused.error_code(), "InvalidRequest", "{refused:?}");
+    assert!(
+        refused
+            .message()
+            .contains("ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION")
+            && refused
+                .message()
+                .contains("Sign in to the account as its root user"),
+        "{}",
+        refused.message()
+    );
+    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+    // Its root user completes the standalone information; the delete goes through.
+    moto.configure(json!({"standalone_ready": true})).await;
+    let removed = delete(&moto, "Leaving", &props, &id).await;
+    assert_eq!(removed.code, 0, "{removed:?}");
+    assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
+    assert_eq!(org.accounts_with_email("leaving@example.com").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_keeps_foreign_tags_and_leaves_a_hand_placed_account_where_it_is() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Owned", "Email": "owned@example.com",
+        "Tags": [{"Key": "team", "Value": "a"}, {"Key": "tier", "Value": "1"}]});
+    let id = create(&moto, "Owned", &props).await.account_id();
+    // Other tools tag the account, and someone moves it by hand into an OU.
+    org.client
+        .tag_resource()
+        .resource_id(&id)
+        .tags(
+            aws_sdk_organizations::types::Tag::builder()
+                .key("cost-allocation")
+                .value("finance")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    org.client
+        .move_account()
+        .account_id(&id)
+        .source_parent_id(&org.root)
+        .destination_parent_id(&org.ou_b)
+        .send()
+        .await
+        .unwrap();
+    // The template changes one tag and drops another; it names no parent, before or now.
+    let mut previous = props.clone();
+    previous["AccountId"] = json!(id);
+    let mut desired = previous.clone();
+    desired["Tags"] = json!([{"Key": "team", "Value": "b"}]);
+    let upd = update(&moto, &previous, &desired, &[]).await;
+    assert_eq!(upd.code, 0, "{upd:?}");
+    let mut tags = org.tags_of(&id).await;
+    tags.retain(|(k, _)| !k.starts_with("cfn-organizations-account:"));
+    tags.sort();
+    assert_eq!(
+        tags,
+        [
+            ("cost-allocation".to_string(), "finance".to_string()),
+            ("team".to_string(), "b".to_string())
+        ]
+    );
+    assert_eq!(
+        org.parent_of(&id).await,
+        org.ou_b,
+        "moved without being asked"
+    );
+    // READ keeps returning what is on the account.
+    let model = read(&moto, &id).await.model().clone();
+    assert_eq!(model["ParentIds"], json!([org.ou_b]));
+    assert!(
+        model["Tags"].to_string().contains("cost-allocation"),
+        "{model}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_after_an_outside_rename_succeeds_without_changing_anything() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let v1 = json!({"AccountName": "Payments", "Email": "payments@example.com"});
+    let id = create(&moto, "Payments", &v1).await.account_id();
+    // As the NotUpdatable message says: rename outside CloudFormation, then follow in the
+    // template.
+    moto.put_account_name(&id, "Payments Prod").await;
+    let mut old = v1.clone();
+    old["AccountId"] = json!(id);
+    let mut renamed = old.clone();
+    renamed["AccountName"] = json!("Payments Prod");
+    let followed = update(&moto, &old, &renamed, &[]).await;
+    assert_eq!(followed.code, 0, "{followed:?}");
+    // Another resource of the stack fails; CloudFormation rolls this one back to "Payments".
+    let rollback = update(&moto, &renamed, &old, &["--rollback"]).await;
+    assert_eq!(rollback.code, 0, "{rollback:?}");
+    assert_eq!(rollback.model()["AccountName"], "Payments Prod");
+    let live = org
+        .client
+        .describe_account()
+        .account_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.account().unwrap().name(), Some("Payments Prod"));
+}
