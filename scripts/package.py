@@ -5,7 +5,9 @@
 The AWS namespace is reserved, so a private registration needs another name, for example
 Acme::Organizations::Account. The handler accepts any type name; only the package changes: this
 script writes a copy of the cfn project (settings, schema, inputs) under build/ with the new
-name, pointing back at this crate (settings.cargoRoot), and packages that.
+name, pointing back at this crate (settings.cargoRoot), runs `cfn generate` there (so that its
+resource-role.yaml trusts CloudFormation for this type, not AWS-Organizations-Account), and
+packages that. The role template is copied beside the package as build/<type>-role.yaml.
 """
 import json
 import os
@@ -50,6 +52,10 @@ def main():
     (project / f"{slug(type_name)}.json").write_text(json.dumps(schema, indent=2) + "\n")
     shutil.copytree(ROOT / "inputs", project / "inputs")
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    # The execution role `cfn submit` creates comes from the project's resource-role.yaml, whose
+    # trust condition names the type: generate it for this name.
+    subprocess.run(["cfn", "generate"], cwd=project, check=True, env=env, stdout=subprocess.DEVNULL)
+    shutil.copy(project / "resource-role.yaml", build / f"{slug(type_name)}-role.yaml")
     subprocess.run(["cfn", "submit", "--dry-run"], cwd=project, check=True, env=env)
     arch = settings["settings"].get("architecture", "x86_64")
     package = build / f"{slug(type_name)}-{arch}.zip"

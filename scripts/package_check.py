@@ -1,7 +1,8 @@
 """Checks a registration package: its handler archive holds an executable `bootstrap` for the
 package's architecture, linked against glibc no newer than provided.al2's 2.26; where that
 architecture is this machine's, the binary must start under the Lambda runtime API emulator and
-answer a request with a ProgressEvent.
+answer a request with a ProgressEvent. The execution role written beside it (build/<type>-role.yaml)
+must trust CloudFormation for this type only, and allow exactly the schema's handler permissions.
 
     .venv/bin/python scripts/package_check.py build/acme-organizations-account-x86_64.zip
 """
@@ -37,6 +38,20 @@ def glibc_floor(data):
 
 
 
+def check_role(package, schema):
+    type_name = schema["typeName"]
+    role = package.parent / ("-".join(p.lower() for p in type_name.split("::")) + "-role.yaml")
+    assert role.is_file(), f"{role} missing: scripts/package.py writes it"
+    text = role.read_text()
+    own = f"type/resource/{type_name.replace('::', '-')}/*"
+    assert own in text, f"{role} does not trust CloudFormation for {own}"
+    others = set(re.findall(r"type/resource/([A-Za-z0-9-]+)/", text)) - {type_name.replace("::", "-")}
+    assert not others, f"{role} trusts other types too: {others}"
+    allowed = set(re.findall(r'"(organizations:[A-Za-z]+)"', text))
+    wanted = {p for h in schema["handlers"].values() for p in h["permissions"]}
+    assert allowed == wanted, f"{role} allows {sorted(allowed ^ wanted)} unlike the schema"
+
+
 def main():
     package = Path(sys.argv[1])
     with zipfile.ZipFile(package) as outer:
@@ -52,6 +67,7 @@ def main():
         info = handler.getinfo("bootstrap")
         assert (info.external_attr >> 16) & stat.S_IXUSR, "bootstrap is not executable in the archive"
         handler.extract("bootstrap", work)
+    check_role(package, schema)
     binary = work / "bootstrap"
     binary.chmod(0o755)
     data = binary.read_bytes()
