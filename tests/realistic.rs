@@ -261,3 +261,27 @@ async fn fault_mode_lifecycle_ends_every_write_in_success() {
         .sum();
     assert!(injected >= 3, "{faults}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_that_start_with_an_empty_page_are_followed_to_the_end() {
+    // AWS may answer a page with no items and a NextToken; paging must not stop there.
+    let moto = Moto::start_with(&["--empty-pages"]).await;
+    moto.organization().await;
+    let props = json!({"AccountName": "Paged", "Email": "paged@example.com",
+        "Tags": [{"Key": "team", "Value": "paging"}]});
+    let created = moto
+        .driver(&["--action", "CREATE", "--properties", &props.to_string()])
+        .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    // READ's ListTagsForResource starts with an empty page: the tags are still all there.
+    assert_eq!(
+        created.model()["Tags"],
+        json!([{"Key": "team", "Value": "paging"}])
+    );
+    let id = created.account_id();
+    // LIST answers the empty first page with its token; the driver follows it.
+    let listed = moto.driver(&["--action", "LIST", "--all-pages"]).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert!(listed.progress.lines().count() >= 2, "{}", listed.progress);
+    assert!(listed.event["resourceModels"].to_string().contains(&id));
+}

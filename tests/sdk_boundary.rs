@@ -39,6 +39,19 @@ fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
         .build()
 }
 
+/// DescribeCreateAccountStatus: the request ended FAILED with `reason`.
+fn failed_output(reason: CreateAccountFailureReason) -> DescribeCreateAccountStatusOutput {
+    DescribeCreateAccountStatusOutput::builder()
+        .create_account_status(
+            CreateAccountStatus::builder()
+                .id(REQUEST)
+                .state(CreateAccountState::Failed)
+                .failure_reason(reason)
+                .build(),
+        )
+        .build()
+}
+
 fn create_output(state: CreateAccountState) -> CreateAccountOutput {
     CreateAccountOutput::builder()
         .create_account_status(status(state))
@@ -376,17 +389,8 @@ async fn email_already_exists_adopts_the_account_this_declaration_created() {
     // the owner of the address carries this declaration's record, so it is adopted.
     let create =
         mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
-    let poll = mock!(Client::describe_create_account_status).then_output(|| {
-        DescribeCreateAccountStatusOutput::builder()
-            .create_account_status(
-                CreateAccountStatus::builder()
-                    .id(REQUEST)
-                    .state(CreateAccountState::Failed)
-                    .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
-                    .build(),
-            )
-            .build()
-    });
+    let poll = mock!(Client::describe_create_account_status)
+        .then_output(|| failed_output(CreateAccountFailureReason::EmailAlreadyExists));
     let accounts = mock!(Client::list_accounts).then_output(|| {
         ListAccountsOutput::builder()
             .accounts(live_account("Team A"))
@@ -410,17 +414,8 @@ async fn email_already_exists_adopts_the_account_this_declaration_created() {
 async fn email_of_another_declarations_account_is_already_exists_without_its_details() {
     let create =
         mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
-    let poll = mock!(Client::describe_create_account_status).then_output(|| {
-        DescribeCreateAccountStatusOutput::builder()
-            .create_account_status(
-                CreateAccountStatus::builder()
-                    .id(REQUEST)
-                    .state(CreateAccountState::Failed)
-                    .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
-                    .build(),
-            )
-            .build()
-    });
+    let poll = mock!(Client::describe_create_account_status)
+        .then_output(|| failed_output(CreateAccountFailureReason::EmailAlreadyExists));
     let accounts = mock!(Client::list_accounts).then_output(|| {
         ListAccountsOutput::builder()
             .accounts(live_account("Secret Project"))
@@ -462,17 +457,7 @@ async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny(
         mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
     let poll = mock!(Client::describe_create_account_status)
         .sequence()
-        .output(|| {
-            DescribeCreateAccountStatusOutput::builder()
-                .create_account_status(
-                    CreateAccountStatus::builder()
-                        .id(REQUEST)
-                        .state(CreateAccountState::Failed)
-                        .failure_reason(CreateAccountFailureReason::ConcurrentAccountModification)
-                        .build(),
-                )
-                .build()
-        })
+        .output(|| failed_output(CreateAccountFailureReason::ConcurrentAccountModification))
         .output(|| poll_output(CreateAccountState::Succeeded))
         .build();
     let c = clients(&[&wanted, &defaults, &poll]);
@@ -710,7 +695,7 @@ async fn close_quota_fails_with_service_limit_and_close_requests_limit_waits() {
             assert_eq!(event.status(), Status::InProgress);
             assert_eq!(
                 event.callback_context().unwrap()["stage"]["name"],
-                "closeAccount"
+                "startDelete"
             );
             assert!(event.callback_delay_seconds().unwrap() >= 30);
         }
