@@ -46,14 +46,14 @@ async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
     };
     tracing::Span::current().record("account_id", id.as_str());
 
-    let live = inv.org.describe_account(&id).await?;
+    // Independent reads, together.
+    let (live, tags) = tokio::try_join!(inv.org.describe_account(&id), inv.org.tags_of(&id))?;
     if !live.is_live() {
         return Err(HandlerError::NotFound(format!(
             "Account {id} is {} in the organization",
             live.lifecycle()
         )));
     }
-    let tags = inv.org.tags_of(&id).await?;
     let (live_tags, book) = split_tags(&tags);
     // Everything that cannot change is checked before anything is changed.
     check_immutable(&desired, &live, &book, &previous, inv.request.rollback)?;

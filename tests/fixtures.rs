@@ -34,6 +34,44 @@ fn promise(name: &str) -> (String, Option<String>) {
     }
 }
 
+/// One invocation through the emulator's Invoke API, with exactly these bytes as the body.
+async fn invoke_raw(port: u16, body: Vec<u8>) -> (hyper::StatusCode, Bytes) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let req = hyper::Request::post(format!(
+        "http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"
+    ))
+    .header("content-type", "application/json")
+    .body(Full::new(Bytes::from(body)))
+    .unwrap();
+    let resp = client.request(req).await.expect("invoke");
+    let status = resp.status();
+    (status, resp.into_body().collect().await.unwrap().to_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_the_runtime_cannot_decode_still_get_a_failed_progress_event() {
+    // Through the real runtime: a body it refuses would be a Lambda error (HTTP 500 here,
+    // no ProgressEvent for CloudFormation).
+    let moto = Moto::plain().await;
+    let emulator = common::Emulator::start(&moto).await;
+    let deep = "[".repeat(300);
+    let bodies: [&[u8]; 5] = [
+        b"{\"action\":\"READ\",\"x\":\"\xff\xfe\"}",
+        b"{\"action\":\"READ\",\"x\":\"\\ud800\"}",
+        b"{\"action\":\"READ\",\"x\":1e400}",
+        deep.as_bytes(),
+        b"\x00\x01 not json at all",
+    ];
+    for body in bodies {
+        let (status, answer) = invoke_raw(emulator.port, body.to_vec()).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(status.is_success(), "HTTP {status}: {text}");
+        let event: Value = serde_json::from_slice(&answer).expect("a JSON ProgressEvent");
+        assert_eq!(event["status"], "FAILED", "{event}");
+        assert_eq!(event["errorCode"], "InvalidRequest", "{event}");
+    }
+}
+
 #[test]
 fn fixture_names_promise_a_status_and_code() {
     assert_eq!(
@@ -54,26 +92,14 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
     let emulator = common::Emulator::start(&moto).await;
     let port = emulator.port;
 
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let invoke = |body: String| {
-        let client = client.clone();
-        async move {
-            let req = hyper::Request::post(format!(
-                "http://127.0.0.1:{port}/2015-03-31/functions/_/invocations"
-            ))
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .unwrap();
-            let resp = client.request(req).await.expect("invoke");
-            let status = resp.status();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            assert!(
-                status.is_success(),
-                "HTTP {status}: {}",
-                String::from_utf8_lossy(&bytes)
-            );
-            serde_json::from_slice::<Value>(&bytes).expect("a JSON ProgressEvent")
-        }
+    let invoke = |body: String| async move {
+        let (status, bytes) = invoke_raw(port, body.into_bytes()).await;
+        assert!(
+            status.is_success(),
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        serde_json::from_slice::<Value>(&bytes).expect("a JSON ProgressEvent")
     };
 
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events");

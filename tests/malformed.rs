@@ -144,3 +144,111 @@ async fn a_panic_inside_handler_code_becomes_failed_internal_failure() {
         event.message()
     );
 }
+
+mod raw_bytes {
+    //! Property tests over the raw-bytes entry point: whatever bytes arrive, the guard leaves
+    //! a body the runtime's decoder accepts, and the answer is a FAILED ProgressEvent (with a
+    //! code that means "your request", never a Lambda error, never a call).
+
+    use super::*;
+    use organizations_account_handler::lambda::decode;
+    use organizations_account_handler::protocol::ProgressEvent;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    });
+
+    /// Bytes in, as the Lambda runtime would hand them to the function: guard, decode, handle.
+    fn entry(body: &[u8]) -> ProgressEvent {
+        let guarded = guard_body(bytes::Bytes::copy_from_slice(body));
+        let payload = decode(&guarded).expect("the runtime's decoder accepts every guarded body");
+        RUNTIME.block_on(handle(&clients(&[]), payload))
+    }
+
+    fn assert_refused(body: &[u8]) {
+        let event = entry(body);
+        assert_eq!(event.status(), Status::Failed, "{event:?}");
+        assert!(
+            matches!(
+                event.error_code(),
+                Some(HandlerErrorCode::InvalidRequest | HandlerErrorCode::InvalidCredentials)
+            ),
+            "{event:?}"
+        );
+        assert!(!event.message().unwrap_or_default().is_empty());
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            ".{0,20}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("action".to_owned()),
+                        Just("requestData".to_owned()),
+                        Just("callbackContext".to_owned()),
+                        ".{0,8}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_get_a_failed_event(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            assert_refused(&body);
+        }
+
+        #[test]
+        fn arbitrary_json_gets_a_failed_event(v in json_value()) {
+            assert_refused(v.to_string().as_bytes());
+        }
+
+        #[test]
+        fn deeply_nested_json_gets_a_failed_event(depth in 1usize..5000, object in any::<bool>()) {
+            let (open, close) = if object { ("{\"a\":", "}") } else { ("[", "]") };
+            let body = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            assert_refused(body.as_bytes());
+        }
+
+        #[test]
+        fn invalid_utf8_inside_strings_gets_a_failed_event(
+            junk in proptest::collection::vec(0x80u8..=0xff, 1..16),
+            action in prop_oneof![Just("READ"), Just("CREATE")],
+        ) {
+            let mut body = format!("{{\"action\":\"{action}\",\"requestData\":{{\"logicalResourceId\":\"").into_bytes();
+            body.extend(&junk);
+            body.extend(b"\"}}");
+            assert_refused(&body);
+        }
+    }
+
+    #[test]
+    fn a_huge_document_gets_a_failed_event() {
+        let body = format!(
+            "{{\"action\":\"READ\",\"padding\":\"{}\"}}",
+            "x".repeat(6 << 20)
+        );
+        assert_refused(body.as_bytes());
+        let wide = format!("[{}1]", "1,".repeat(1 << 20));
+        assert_refused(wide.as_bytes());
+    }
+}

@@ -562,7 +562,9 @@ async fn throttled_read_and_list_fail_with_throttling_and_never_answer_in_progre
                 .build(),
         )
     });
-    let c = clients(&[&describe, &list]);
+    // READ's three calls go together; only DescribeAccount is throttled.
+    let (_, parents, tags) = read_rules("Team A");
+    let c = clients(&[&describe, &list, &parents, &tags]);
     let read = handle(&c, request("READ", json!({"AccountId": ACCOUNT}), None)).await;
     assert_eq!(read.status(), Status::Failed);
     assert_eq!(read.error_code(), Some(HandlerErrorCode::Throttling));
