@@ -10,10 +10,12 @@ use tracing::{field, info, warn, Instrument};
 use crate::backoff::fnv1a;
 use crate::context::CallbackContext;
 use crate::error::HandlerError;
+use crate::logging;
 use crate::model::ResourceModel;
 use crate::org::Clients;
 use crate::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
 use crate::step::{Budget, READ_BUDGET, WRITE_BUDGET};
+use crate::telemetry::{self, Delivery};
 use crate::{create, delete, list, read, update};
 
 pub use crate::step::{resource_identity, Invocation, Step};
@@ -30,11 +32,30 @@ pub async fn handle_until(
     payload: Value,
     deadline: Option<SystemTime>,
 ) -> ProgressEvent {
+    handle_with_lines(clients, payload, deadline).await.0
+}
+
+/// The same, also returning the log lines kept for the type owner's log group (exactly those
+/// delivered when the request names one).
+pub async fn handle_with_lines(
+    clients: &Clients,
+    payload: Value,
+    deadline: Option<SystemTime>,
+) -> (ProgressEvent, Vec<logging::Line>) {
     let clients = clients.clone();
     // A panic inside the task comes back as a JoinError instead of tearing down the runtime.
-    let task = tokio::spawn(async move { route(&clients, payload, deadline).await });
+    let task = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let ((event, delivery), lines) =
+            logging::capturing(route(&clients, payload, deadline)).await;
+        // The type owner's logs and metrics go before the answer, within a short bound.
+        if let Some(delivery) = delivery {
+            telemetry::deliver(&clients, delivery, &lines, &event, started.elapsed()).await;
+        }
+        (event, lines)
+    });
     match task.await {
-        Ok(event) => event,
+        Ok(answer) => answer,
         Err(e) if e.is_panic() => {
             let what = e.into_panic();
             let text = what
@@ -43,28 +64,38 @@ pub async fn handle_until(
                 .or_else(|| what.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             warn!(panic = %text, "handler panicked");
-            ProgressEvent::failed(
+            let event = ProgressEvent::failed(
                 HandlerErrorCode::InternalFailure,
                 format!("the handler failed unexpectedly: {text}"),
-            )
+            );
+            (event, Vec::new())
         }
-        Err(e) => ProgressEvent::failed(
-            HandlerErrorCode::InternalFailure,
-            format!("the handler task ended early: {e}"),
-        ),
+        Err(e) => {
+            let event = ProgressEvent::failed(
+                HandlerErrorCode::InternalFailure,
+                format!("the handler task ended early: {e}"),
+            );
+            (event, Vec::new())
+        }
     }
 }
 
-async fn route(clients: &Clients, payload: Value, deadline: Option<SystemTime>) -> ProgressEvent {
+/// The answer, and where the type owner's logs and metrics go when the request says.
+async fn route(
+    clients: &Clients,
+    payload: Value,
+    deadline: Option<SystemTime>,
+) -> (ProgressEvent, Option<Delivery>) {
     let request = match parse_request(&payload) {
         Ok(r) => r,
-        Err(e) => return ProgressEvent::failed(e.code(), e.to_string()),
+        Err(e) => return (ProgressEvent::failed(e.code(), e.to_string()), None),
     };
     drop(payload);
     let action = match request.action() {
         Ok(a) => a,
-        Err(e) => return ProgressEvent::failed(e.code(), e.to_string()),
+        Err(e) => return (ProgressEvent::failed(e.code(), e.to_string()), None),
     };
+    let delivery = Delivery::from_request(&request, action);
     let span = tracing::info_span!(
         "request",
         action = action.as_str(),
@@ -72,7 +103,7 @@ async fn route(clients: &Clients, payload: Value, deadline: Option<SystemTime>) 
         stage = field::Empty,
         account_id = field::Empty,
     );
-    async move {
+    let event = async move {
         let event = match action {
             Action::Create => write(clients, &request, deadline, action, create::run).await,
             Action::Update => write(clients, &request, deadline, action, update::run).await,
@@ -114,7 +145,8 @@ async fn route(clients: &Clients, payload: Value, deadline: Option<SystemTime>) 
         event
     }
     .instrument(span)
-    .await
+    .await;
+    (event, delivery)
 }
 
 fn invocation<'a>(

@@ -7,7 +7,8 @@
 //! - `create`, `read`, `update`, `delete`, `list`: the account logic, one file per action.
 //! - `step`: what the actions and the front door share (an invocation's view, a step's
 //!   outcome, the time budget), below both so that no module imports its caller.
-//! - `org` (the one seam to the SDK) and `translate` (pure model <-> SDK translation).
+//! - `org` (the seam to Organizations) and `translate` (pure model <-> SDK translation);
+//!   `logs` and `metrics`, the seams to the type owner's CloudWatch, used by `telemetry`.
 //! - `schema`, `model`, `context`, `error`, `backoff`: the rules, the types, the stages.
 
 pub mod backoff;
@@ -19,11 +20,14 @@ pub mod error;
 pub mod lambda;
 pub mod list;
 pub mod logging;
+pub mod logs;
+pub mod metrics;
 pub mod model;
 pub mod org;
 pub mod protocol;
 pub mod read;
 pub mod schema;
 pub mod step;
+pub mod telemetry;
 pub mod translate;
 pub mod update;

@@ -26,6 +26,9 @@ use crate::translate::{self, AccountView, CreateStatus};
 #[derive(Clone)]
 pub struct Clients {
     template: Arc<Config>,
+    /// The shared configuration (endpoints, HTTP client, timeouts) the type owner's log and
+    /// metric clients are built from; absent for a client handed in by tests.
+    shared: Option<Arc<aws_types::SdkConfig>>,
 }
 
 impl Clients {
@@ -50,13 +53,20 @@ impl Clients {
             .await;
         Clients {
             template: Arc::new(Config::from(&shared)),
+            shared: Some(Arc::new(shared)),
         }
+    }
+
+    /// The shared configuration, for clients of other services (the type owner's logs).
+    pub fn shared_config(&self) -> Option<&aws_types::SdkConfig> {
+        self.shared.as_deref()
     }
 
     /// Builds on an existing client configuration (tests hand in a mocked one).
     pub fn from_config(template: Config) -> Clients {
         Clients {
             template: Arc::new(template),
+            shared: None,
         }
     }
 

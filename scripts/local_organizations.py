@@ -27,6 +27,10 @@ instant creation is not done. This extension makes creation asynchronous and bou
   after the change was made: the caller cannot tell whether it happened).
   `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting.
 
+CloudWatch: the AWS SDKs now speak its smithy rpcv2-CBOR protocol, which moto lacks; requests in
+it are translated to moto's JSON protocol and the answers back to CBOR, so that a handler using
+the official SDK can publish metrics here. Logs and CloudWatch calls are counted too.
+
 The Account Management API's PutAccountName (`POST /putAccountName`, JSON AccountId and
 AccountName), which moto lacks, renames a member account as it would outside CloudFormation.
 
@@ -41,6 +45,8 @@ Settings also come from LOCAL_ORG_<NAME> environment variables (e.g. LOCAL_ORG_F
 from __future__ import annotations
 
 import argparse
+import datetime
+import io
 import itertools
 import json
 import os
@@ -87,6 +93,18 @@ CHANGING_OPERATIONS = {
 }
 PAGED_OPERATIONS = {"ListAccounts", "ListCreateAccountStatus", "ListTagsForResource"}
 EMPTY_PAGE_TOKEN = "local-org-empty-first-page"
+CBOR_PREFIX = "/service/GraniteServiceVersion20100801/operation/"
+
+
+def _json_default(value: Any) -> Any:
+    """CBOR timestamps (tag 1) arrive as datetimes; the JSON protocol sends epoch seconds."""
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    if isinstance(value, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
 
 
 class Settings:
@@ -344,7 +362,12 @@ class Middleware:
             return self.control(path, environ, start_response)
         if path == "/putAccountName" and environ.get("REQUEST_METHOD") == "POST":
             return self.put_account_name(environ, start_response)
+        if path.startswith(CBOR_PREFIX) and environ.get("REQUEST_METHOD") == "POST":
+            return self.cbor_to_json(path, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("Logs_20140328."):
+            with LOCK:
+                CALLS["Logs." + target.split(".", 1)[1]] += 1
         if not target.startswith("AWSOrganizationsV20161128."):
             return self.app(environ, start_response)
         op = target.split(".", 1)[1]
@@ -398,6 +421,41 @@ class Middleware:
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         return None
+
+    def cbor_to_json(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """CloudWatch in rpcv2-CBOR, answered by moto's JSON 1.0 protocol implementation."""
+        import cbor2
+
+        op = path[len(CBOR_PREFIX):]
+        with LOCK:
+            CALLS["CloudWatch." + op] += 1
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        params = cbor2.loads(raw) if raw else {}
+        body = json.dumps(params, default=_json_default).encode()
+        inner = dict(environ)
+        inner.update({
+            "PATH_INFO": "/",
+            "CONTENT_TYPE": "application/x-amz-json-1.0",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_X_AMZ_TARGET": f"GraniteServiceVersion20100801.{op}",
+            "wsgi.input": io.BytesIO(body),
+        })
+        inner.pop("HTTP_SMITHY_PROTOCOL", None)
+        seen: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            seen["status"] = status
+
+        answer = b"".join(self.app(inner, capture))
+        value = json.loads(answer) if answer.strip() else {}
+        if not seen["status"].startswith("2") and "__type" not in value:
+            value = {"__type": value.get("Error", {}).get("Code", "InternalFailure"), "message": str(value)}
+        out = cbor2.dumps(value)
+        start_response(seen["status"], [("Content-Type", "application/cbor"),
+                                        ("smithy-protocol", "rpc-v2-cbor"),
+                                        ("Content-Length", str(len(out)))])
+        return [out]
 
     def put_account_name(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -12,7 +12,7 @@ use aws_sdk_organizations::types::CreateAccountState;
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
 use mocks::*;
-use organizations_account_handler::dispatch::handle;
+use organizations_account_handler::dispatch::{handle, handle_with_lines};
 use organizations_account_handler::protocol::Status;
 use serde_json::json;
 
@@ -49,6 +49,9 @@ async fn logs_of_a_full_request_never_contain_credentials_or_bearer_token() {
     let c = clients(&[&accounts, &in_flight, &create, &describe, &parents, &tags]);
     let events = run_to_end(&c, request("CREATE", desired(), None)).await;
     assert_eq!(events.last().unwrap().status(), Status::Success);
+    // The lines kept for the type owner's log group (what a request with providerCredentials
+    // delivers), for a first create invocation: checked below too.
+    let (_, delivered) = handle_with_lines(&c, request("CREATE", desired(), None), None).await;
     // And a request that fails on its credentials' shape.
     let mut bad = request("READ", json!({"AccountId": ACCOUNT}), None);
     bad["requestData"]["callerCredentials"]["accessKeyId"] = json!("short-SECRET/ACCESS/KEY");
@@ -62,5 +65,16 @@ async fn logs_of_a_full_request_never_contain_credentials_or_bearer_token() {
     assert!(text.contains(ACCOUNT), "account id not logged");
     for secret in SECRETS {
         assert!(!text.contains(secret), "{secret} leaked into logs");
+    }
+    let delivered: String = delivered.iter().map(|(_, l)| format!("{l}\n")).collect();
+    assert!(
+        delivered.contains("\"action\":\"CREATE\""),
+        "nothing kept for delivery"
+    );
+    for secret in SECRETS {
+        assert!(
+            !delivered.contains(secret),
+            "{secret} leaked into delivered lines"
+        );
     }
 }

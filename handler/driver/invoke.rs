@@ -25,12 +25,15 @@ pub enum Target {
 
 impl Target {
     pub async fn in_process(verbose: bool, function_timeout: Option<Duration>) -> Target {
-        if verbose {
-            let _ = tracing::subscriber::set_global_default(logging::subscriber(
-                std::io::stderr,
-                "debug",
-            ));
-        }
+        // As in the Lambda function, a subscriber formats the handler's lines (which a request
+        // with a provider log group delivers there); shown on stderr only with --verbose.
+        let level = std::env::var("RUST_LOG")
+            .unwrap_or_else(|_| if verbose { "debug" } else { "info" }.into());
+        let _ = if verbose {
+            tracing::subscriber::set_global_default(logging::subscriber(std::io::stderr, &level))
+        } else {
+            tracing::subscriber::set_global_default(logging::subscriber(std::io::sink, &level))
+        };
         Target::InProcess {
             clients: Box::new(Clients::from_environment().await),
             function_timeout,

@@ -25,6 +25,9 @@ request:
   --stack-id ID            stack id (default a fixed local stack id)
   --region REGION          request region (default us-east-1)
   --next-token TOKEN       LIST: start from this page
+  --log-group NAME         send providerLogGroupName and providerCredentials (PROVIDER_AWS_*
+                           variables, else fake ones), as for a type registered with logging
+  --resource-type TYPE     the request's type name (default AWS::Organizations::Account)
   --rollback               mark an UPDATE as a rollback
   --all-pages              LIST: follow nextToken to the end
 
@@ -54,6 +57,8 @@ struct Options {
     stack_id: String,
     region: String,
     next_token: Option<String>,
+    log_group: Option<String>,
+    resource_type: String,
     rollback: bool,
     all_pages: bool,
     endpoint: Option<String>,
@@ -85,6 +90,8 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
         stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/local/00000000-0000-0000-0000-000000000000".into(),
         region: "us-east-1".into(),
         next_token: None,
+        log_group: None,
+        resource_type: "AWS::Organizations::Account".into(),
         rollback: false,
         all_pages: false,
         endpoint: None,
@@ -107,6 +114,8 @@ fn parse_args(args: Vec<String>) -> Result<Options, String> {
             "--stack-id" => o.stack_id = value()?,
             "--region" => o.region = value()?,
             "--next-token" => o.next_token = Some(value()?),
+            "--log-group" => o.log_group = Some(value()?),
+            "--resource-type" => o.resource_type = value()?,
             "--rollback" => o.rollback = true,
             "--all-pages" => o.all_pages = true,
             "--endpoint" => o.endpoint = Some(value()?),
@@ -160,6 +169,24 @@ fn credentials() -> Value {
     }
 }
 
+/// The type owner's credentials for log delivery: PROVIDER_AWS_ACCESS_KEY_ID and friends, else
+/// clearly fake ones (fine for the local endpoint).
+fn provider_credentials() -> Value {
+    match (
+        std::env::var("PROVIDER_AWS_ACCESS_KEY_ID"),
+        std::env::var("PROVIDER_AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Ok(id), Ok(secret)) => json!({
+            "accessKeyId": id, "secretAccessKey": secret,
+            "sessionToken": std::env::var("PROVIDER_AWS_SESSION_TOKEN").ok(),
+        }),
+        _ => {
+            json!({"accessKeyId": "AKIAPROVIDERFAKE0001", "secretAccessKey": "fake-provider-secret",
+                    "sessionToken": "fake-provider-session-token"})
+        }
+    }
+}
+
 fn build_request(o: &Options) -> Result<Value, String> {
     if let Some(path) = &o.event {
         let text = std::fs::read_to_string(path)
@@ -172,7 +199,7 @@ fn build_request(o: &Options) -> Result<Value, String> {
         "awsAccountId": "123456789012",
         "bearerToken": format!("local-{}-{}", std::process::id(), Instant::now().elapsed().as_nanos()),
         "region": o.region,
-        "resourceType": "AWS::Organizations::Account",
+        "resourceType": o.resource_type,
         "resourceTypeVersion": "00000001",
         "stackId": o.stack_id,
         "nextToken": o.next_token,
@@ -183,6 +210,8 @@ fn build_request(o: &Options) -> Result<Value, String> {
             "resourceProperties": o.properties.clone().unwrap_or(json!({})),
             "previousResourceProperties": o.previous,
             "stackTags": o.stack_tags,
+            "providerLogGroupName": o.log_group,
+            "providerCredentials": o.log_group.as_ref().map(|_| provider_credentials()),
         },
     }))
 }

@@ -80,6 +80,10 @@ pub struct HandlerRequest {
     /// True when CloudFormation says this update is a rollback.
     pub rollback: bool,
     caller_credentials: Option<Value>,
+    /// For the type owner's log delivery (present when the type was registered with a logging
+    /// configuration); never used for Organizations.
+    provider_credentials: Option<Value>,
+    pub provider_log_group_name: Option<String>,
     pub logical_resource_id: Option<String>,
     pub resource_properties: Option<Value>,
     pub previous_resource_properties: Option<Value>,
@@ -137,52 +141,65 @@ impl HandlerRequest {
     /// function's own role.
     pub fn caller_credentials(&self) -> Result<CallerCredentials, RequestError> {
         const FIELD: &str = "requestData.callerCredentials";
-        let obj = match &self.caller_credentials {
-            None | Some(Value::Null) => {
-                return Err(RequestError::Credentials(format!(
-                    "{FIELD}: missing; every call to AWS is made with the caller's credentials"
-                )))
-            }
-            Some(Value::Object(obj)) => obj,
-            Some(other) => {
-                return Err(RequestError::Credentials(format!(
-                    "{FIELD}: expected an object, found {}",
-                    kind(other)
-                )))
-            }
-        };
-        let field = |name: &str, required: bool| -> Result<Option<String>, RequestError> {
-            match obj.get(name) {
-                None | Some(Value::Null) if !required => Ok(None),
-                Some(Value::String(s)) if !s.is_empty() || !required => {
-                    Ok(Some(s.clone()).filter(|s| !s.is_empty()))
-                }
-                None | Some(Value::Null) | Some(Value::String(_)) => Err(
-                    RequestError::Credentials(format!("{FIELD}.{name}: missing or empty")),
-                ),
-                Some(other) => Err(RequestError::Credentials(format!(
-                    "{FIELD}.{name}: expected a string, found {}",
-                    kind(other)
-                ))),
-            }
-        };
-        let access_key_id = field("accessKeyId", true)?.unwrap_or_default();
-        let secret_access_key = field("secretAccessKey", true)?.unwrap_or_default();
-        let session_token = field("sessionToken", false)?;
-        // Access key ids are 16-128 word characters; say so without echoing the value.
-        let valid_id = (16..=128).contains(&access_key_id.len())
-            && access_key_id.chars().all(|c| c.is_ascii_alphanumeric());
-        if !valid_id {
-            return Err(RequestError::Credentials(format!(
-                "{FIELD}.accessKeyId: not an access key id (16 to 128 letters or digits)"
-            )));
+        match &self.caller_credentials {
+            None | Some(Value::Null) => Err(RequestError::Credentials(format!(
+                "{FIELD}: missing; every call to AWS is made with the caller's credentials"
+            ))),
+            Some(v) => credentials_at(FIELD, v),
         }
-        Ok(CallerCredentials {
-            access_key_id,
-            secret_access_key,
-            session_token,
-        })
     }
+
+    /// The type owner's credentials for log and metric delivery, when CloudFormation sent them.
+    pub fn provider_credentials(&self) -> Result<Option<CallerCredentials>, RequestError> {
+        match &self.provider_credentials {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => credentials_at("requestData.providerCredentials", v).map(Some),
+        }
+    }
+}
+
+/// Credentials at `field`, checked without ever echoing a value.
+fn credentials_at(field: &str, value: &Value) -> Result<CallerCredentials, RequestError> {
+    let obj = match value {
+        Value::Object(obj) => obj,
+        other => {
+            return Err(RequestError::Credentials(format!(
+                "{field}: expected an object, found {}",
+                kind(other)
+            )))
+        }
+    };
+    let member = |name: &str, required: bool| -> Result<Option<String>, RequestError> {
+        match obj.get(name) {
+            None | Some(Value::Null) if !required => Ok(None),
+            Some(Value::String(s)) if !s.is_empty() || !required => {
+                Ok(Some(s.clone()).filter(|s| !s.is_empty()))
+            }
+            None | Some(Value::Null) | Some(Value::String(_)) => Err(RequestError::Credentials(
+                format!("{field}.{name}: missing or empty"),
+            )),
+            Some(other) => Err(RequestError::Credentials(format!(
+                "{field}.{name}: expected a string, found {}",
+                kind(other)
+            ))),
+        }
+    };
+    let access_key_id = member("accessKeyId", true)?.unwrap_or_default();
+    let secret_access_key = member("secretAccessKey", true)?.unwrap_or_default();
+    let session_token = member("sessionToken", false)?;
+    // Access key ids are 16-128 word characters; say so without echoing the value.
+    let valid_id = (16..=128).contains(&access_key_id.len())
+        && access_key_id.chars().all(|c| c.is_ascii_alphanumeric());
+    if !valid_id {
+        return Err(RequestError::Credentials(format!(
+            "{field}.accessKeyId: not an access key id (16 to 128 letters or digits)"
+        )));
+    }
+    Ok(CallerCredentials {
+        access_key_id,
+        secret_access_key,
+        session_token,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -214,7 +231,9 @@ struct WireRequest {
 #[serde(rename_all = "camelCase", default)]
 struct WireRequestData {
     caller_credentials: Option<Value>,
-    // Provider credentials are for log delivery, which the handler does not do: not kept.
+    provider_credentials: Option<Value>,
+    #[serde(deserialize_with = "lenient::opt_string")]
+    provider_log_group_name: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     logical_resource_id: Option<String>,
     resource_properties: Option<Value>,
@@ -317,6 +336,8 @@ pub fn parse_request(payload: &Value) -> Result<HandlerRequest, RequestError> {
             next_token: w.next_token,
             rollback: w.rollback,
             caller_credentials: data.caller_credentials,
+            provider_credentials: data.provider_credentials,
+            provider_log_group_name: data.provider_log_group_name,
             logical_resource_id: data.logical_resource_id,
             resource_properties: data.resource_properties,
             previous_resource_properties: data.previous_resource_properties,

@@ -225,10 +225,20 @@ impl Moto {
 
 /// The driver against `endpoint`; owned arguments so that runs can be spawned side by side.
 pub async fn run_driver(endpoint: String, args: Vec<String>) -> Outcome {
+    run_driver_with(endpoint, args, &[]).await
+}
+
+/// The same, with more environment variables for the driver.
+pub async fn run_driver_with(
+    endpoint: String,
+    args: Vec<String>,
+    envs: &[(&str, &str)],
+) -> Outcome {
     {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-driver"))
             .args(&args)
             .args(["--time-scale", "0"])
+            .envs(envs.iter().copied())
             .env("AWS_ENDPOINT_URL", &endpoint)
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
