@@ -22,6 +22,8 @@ instant creation is not done. This extension makes creation asynchronous and bou
 - RemoveAccountFromOrganization refuses an account made with CreateAccount (ConstraintViolation
   ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION): such an account lacks what a standalone
   account needs until its root user completes it. `standalone_ready` plays that done.
+- `latency_ms` delays every Organizations answer, as AWS's round trips of tens of milliseconds
+  do (the benchmark uses it to show calls issued together).
 - Fault mode (opt-in, `faults` = a probability per call, seeded): throttling and HTTP 500 before
   the service acts, and, for changing calls, the answer dropped after the service acted (HTTP 500
   after the change was made: the caller cannot tell whether it happened).
@@ -76,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
     "faults": 0.0,
     "lose_create_answers": 0,
     "standalone_ready": False,
+    "latency_ms": 0,
     "seed": 1,
 }
 
@@ -371,6 +374,8 @@ class Middleware:
         if not target.startswith("AWSOrganizationsV20161128."):
             return self.app(environ, start_response)
         op = target.split(".", 1)[1]
+        if SETTINGS.latency_ms:
+            time.sleep(SETTINGS.latency_ms / 1000)
         settle_all()
         with LOCK:
             CALLS[op] += 1
