@@ -194,7 +194,10 @@ async fn write(
         Err(e) => return failed(&e),
     };
     info!(attempt = context.attempt, "step");
-    let outcome = match tokio::time::timeout(budget.remaining(), step(&inv, &context)).await {
+    // A backstop one second past the budget: the actions stop within it themselves (create
+    // turns a call cut off by the budget into a look for its own request).
+    let backstop = budget.remaining() + Duration::from_secs(1);
+    let outcome = match tokio::time::timeout(backstop, step(&inv, &context)).await {
         Ok(outcome) => outcome,
         // Every step is safe to re-run, so a slow step is simply tried again.
         Err(_) => Err(HandlerError::retry(
