@@ -137,7 +137,9 @@ async fn until_identified(
                 message: format!("step {} did not finish in time", ctx.stage.name()),
             },
         };
-        let (wait, step) = match next {
+        // How long to wait before the next stage, and the callback that stands for it should the
+        // budget not allow that wait here.
+        let (wait, next_model, delay, next_ctx, message) = match next {
             Next::Identified(step) => return Ok(step),
             Next::Poll {
                 model,
@@ -145,12 +147,10 @@ async fn until_identified(
                 message,
             } => (
                 create_poll_wait(context.attempt, inv.seed),
-                Step::Continue {
-                    delay: create_poll_delay(context.attempt),
-                    model,
-                    context,
-                    message,
-                },
+                model,
+                create_poll_delay(context.attempt),
+                context,
+                message,
             ),
             Next::Retry {
                 model,
@@ -161,36 +161,17 @@ async fn until_identified(
                 let delay = retry_delay(class, context.attempt, inv.seed);
                 (
                     Duration::from_secs(delay.into()),
-                    Step::Continue {
-                        delay,
-                        model,
-                        message: format!("waiting to try again: {error}"),
-                        context: context.again(),
-                    },
+                    model,
+                    delay,
+                    context.again(),
+                    format!("waiting to try again: {error}"),
                 )
             }
             Next::Go {
                 model,
                 context,
                 message,
-            } => (
-                Duration::ZERO,
-                Step::Continue {
-                    delay: 1,
-                    model,
-                    context,
-                    message,
-                },
-            ),
-        };
-        let Step::Continue {
-            model: next_model,
-            context: next_ctx,
-            delay,
-            message,
-        } = step
-        else {
-            return Ok(step);
+            } => (Duration::ZERO, model, 1, context, message),
         };
         if !inv.budget.allows(wait, STEP_ALLOWANCE) {
             return Ok(Step::Continue {
