@@ -145,7 +145,7 @@ impl CallbackContext {
         Ok(ctx)
     }
 
-    fn first(action: Action) -> CallbackContext {
+    pub fn first(action: Action) -> CallbackContext {
         Self::new(match action {
             Action::Create => Stage::StartCreate { settings: None },
             Action::Update => Stage::ApplyUpdate,

@@ -10,13 +10,14 @@ use tracing::{field, info, warn, Instrument};
 use crate::backoff::fnv1a;
 use crate::context::CallbackContext;
 use crate::error::HandlerError;
+use crate::lifecycle::{self, Write};
 use crate::logging;
 use crate::model::ResourceModel;
 use crate::org::Clients;
 use crate::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
-use crate::step::{Budget, READ_BUDGET, WRITE_BUDGET};
+use crate::step::{Budget, Request, READ_BUDGET, WRITE_BUDGET};
 use crate::telemetry::{self, Delivery};
-use crate::{create, delete, list, read, update};
+use crate::{list, read};
 
 pub use crate::step::{resource_identity, Invocation, Step};
 
@@ -105,9 +106,9 @@ async fn route(
     );
     let event = async move {
         let event = match action {
-            Action::Create => write(clients, &request, deadline, action, create::run).await,
-            Action::Update => write(clients, &request, deadline, action, update::run).await,
-            Action::Delete => write(clients, &request, deadline, action, delete::run).await,
+            Action::Create => write(clients, &request, deadline, Write::Create).await,
+            Action::Update => write(clients, &request, deadline, Write::Update).await,
+            Action::Delete => write(clients, &request, deadline, Write::Delete).await,
             Action::Read => {
                 read_only(
                     clients,
@@ -149,9 +150,25 @@ async fn route(
     (event, delivery)
 }
 
+/// What the actions read of a registry request.
+fn view(request: &HandlerRequest) -> Request {
+    Request {
+        stack_id: request.stack_id.clone(),
+        logical_resource_id: request.logical_resource_id.clone(),
+        resource_properties: request.resource_properties.clone(),
+        previous_resource_properties: request.previous_resource_properties.clone(),
+        stack_tags: request.stack_tags.clone(),
+        previous_stack_tags: request.previous_stack_tags.clone(),
+        rollback: request.rollback,
+        next_token: request.next_token.clone(),
+    }
+}
+
+/// Organizations as the caller (never the function's own role), for this request.
 fn invocation<'a>(
     clients: &Clients,
-    request: &'a HandlerRequest,
+    request: &HandlerRequest,
+    view: &'a Request,
     budget: Budget,
 ) -> Result<Invocation<'a>, HandlerError> {
     let creds = request.caller_credentials()?;
@@ -160,7 +177,7 @@ fn invocation<'a>(
         request.logical_resource_id.as_deref().unwrap_or(""),
     ]);
     Ok(Invocation {
-        request,
+        request: view,
         org: clients.for_caller(&creds, request.region.as_deref()),
         seed,
         budget,
@@ -175,44 +192,28 @@ fn budget_cap(action: Action) -> Duration {
     }
 }
 
-/// One step of CREATE, UPDATE or DELETE: `step` is the action's `run`.
+/// One step of CREATE, UPDATE or DELETE, through the shared lifecycle.
 async fn write(
     clients: &Clients,
     request: &HandlerRequest,
     deadline: Option<SystemTime>,
-    action: Action,
-    step: impl AsyncFn(&Invocation<'_>, &CallbackContext) -> Result<Step, HandlerError>,
+    write: Write,
 ) -> ProgressEvent {
-    let context = match CallbackContext::from_request(action, request.callback_context.as_ref()) {
-        Ok(c) => c,
-        Err(e) => return failed(&e),
-    };
+    let context =
+        match CallbackContext::from_request(write.action(), request.callback_context.as_ref()) {
+            Ok(c) => c,
+            Err(e) => return failed(&e),
+        };
     tracing::Span::current().record("stage", context.stage.name());
-    let budget = Budget::new(budget_cap(action), deadline);
-    let inv = match invocation(clients, request, budget) {
+    let budget = Budget::new(budget_cap(write.action()), deadline);
+    let view = view(request);
+    let inv = match invocation(clients, request, &view, budget) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
     info!(attempt = context.attempt, "step");
-    // A backstop one second past the budget: the actions stop within it themselves (create
-    // turns a call cut off by the budget into a look for its own request).
-    let backstop = budget.remaining() + Duration::from_secs(1);
-    let outcome = match tokio::time::timeout(backstop, step(&inv, &context)).await {
-        Ok(outcome) => outcome,
-        // Every step is safe to re-run, so a slow step is simply tried again.
-        Err(_) => Err(HandlerError::retry(
-            crate::error::RetryClass::Transient,
-            format!("step {} did not finish in time", context.stage.name()),
-        )),
-    };
-    match outcome {
+    match lifecycle::advance(&inv, write, &context).await {
         Ok(step) => step_event(step),
-        // Throttling, concurrent modification, transient faults: the same step again, later.
-        Err(e) if e.retry_class().is_some() => {
-            warn!(error = %e, "retryable; calling back later");
-            let model = inv.incoming_model().unwrap_or_default();
-            step_event(Step::retry(model, context, inv.seed, &e))
-        }
         Err(e) => failed(&e),
     }
 }
@@ -226,7 +227,8 @@ async fn read_only(
     answer: impl AsyncFn(&Invocation<'_>) -> Result<ProgressEvent, HandlerError>,
 ) -> ProgressEvent {
     let budget = Budget::new(budget_cap(action), deadline);
-    let inv = match invocation(clients, request, budget) {
+    let view = view(request);
+    let inv = match invocation(clients, request, &view, budget) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };

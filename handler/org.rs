@@ -70,6 +70,22 @@ impl Clients {
         }
     }
 
+    /// Organizations as this function's own role (a custom resource brings no caller
+    /// credentials): Lambda puts the role's credentials in the environment.
+    pub fn for_function(&self) -> Organizations {
+        let conf = self
+            .template
+            .to_builder()
+            .credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            )
+            .region(function_region())
+            .build();
+        Organizations {
+            client: Client::from_conf(conf),
+        }
+    }
+
     pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {
         let credentials = Credentials::new(
             creds.access_key_id.clone(),
@@ -90,6 +106,11 @@ impl Clients {
             client: Client::from_conf(conf),
         }
     }
+}
+
+/// The function's region (Lambda sets AWS_REGION); the SDK maps it to its partition's endpoint.
+pub fn function_region() -> Region {
+    Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()))
 }
 
 /// The ConstraintViolationException reason, for operations that can raise one.
@@ -179,7 +200,8 @@ where
     }
 }
 
-/// One caller's view of Organizations.
+/// One caller's view of Organizations. Cloning shares the client.
+#[derive(Clone)]
 pub struct Organizations {
     client: Client,
 }

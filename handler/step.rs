@@ -1,7 +1,11 @@
-//! What the actions and the front door share, below both: one invocation's view (the request,
-//! Organizations as the caller, the jitter seed, the time left) and what a step comes to.
+//! What the actions and the front doors share, below all of them: one invocation's view (the
+//! declaration as the actions need it, Organizations, the jitter seed, the time left) and what a
+//! step comes to. Neither door's wire format appears here: each door builds a `Request`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
 
 use tokio::time::Instant;
 
@@ -10,7 +14,6 @@ use crate::context::CallbackContext;
 use crate::error::{HandlerError, RetryClass};
 use crate::model::ResourceModel;
 use crate::org::Organizations;
-use crate::protocol::HandlerRequest;
 
 /// A write invocation may use at most this long: CloudFormation allows 60 s for the first
 /// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
@@ -55,9 +58,29 @@ impl Budget {
     }
 }
 
-/// One invocation's view: the request, Organizations as the caller, the jitter seed, the budget.
+/// What the actions read of a request, whichever door it came through: the registry's
+/// resourceProperties/previousResourceProperties, or a custom resource's (translated) properties.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub stack_id: Option<String>,
+    pub logical_resource_id: Option<String>,
+    /// The desired properties, in the schema's shape (the model the previous step returned, on
+    /// a later step).
+    pub resource_properties: Option<Value>,
+    /// UPDATE: the properties before the change.
+    pub previous_resource_properties: Option<Value>,
+    pub stack_tags: BTreeMap<String, String>,
+    pub previous_stack_tags: BTreeMap<String, String>,
+    /// True when CloudFormation says this update is a rollback.
+    pub rollback: bool,
+    /// LIST: the page to start from.
+    pub next_token: Option<String>,
+}
+
+/// One invocation's view: the request, Organizations (as the caller in a registry request, as
+/// the function in a custom resource), the jitter seed, the budget.
 pub struct Invocation<'a> {
-    pub request: &'a HandlerRequest,
+    pub request: &'a Request,
     pub org: Organizations,
     pub seed: u64,
     pub budget: Budget,
