@@ -178,7 +178,10 @@ async fn until_identified(
                 model: next_model,
                 context: next_ctx,
                 delay,
-                message: format!("{message}. {OUTLASTED}"),
+                message: match inv.request.identifier_deadline {
+                    true => format!("{message}. {OUTLASTED}"),
+                    false => message,
+                },
             });
         }
         tracing::debug!(wait_ms = wait.as_millis() as u64, next = next_ctx.stage.name(), %message, "waiting inside the invocation");

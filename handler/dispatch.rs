@@ -161,6 +161,7 @@ fn view(request: &HandlerRequest) -> Request {
         previous_stack_tags: request.previous_stack_tags.clone(),
         rollback: request.rollback,
         next_token: request.next_token.clone(),
+        identifier_deadline: true,
     }
 }
 

@@ -75,6 +75,9 @@ pub struct Request {
     pub rollback: bool,
     /// LIST: the page to start from.
     pub next_token: Option<String>,
+    /// The door fails a create whose answer lacks the AccountId for too long (the registry's
+    /// 60-second rule); a custom resource has no such rule, so its waits say nothing of it.
+    pub identifier_deadline: bool,
 }
 
 /// One invocation's view: the request, Organizations (as the caller in a registry request, as

@@ -162,7 +162,8 @@ async fn guarded(
     deadline: Option<SystemTime>,
 ) -> Outcome {
     let budget_cap = invocation_cap();
-    let backstop = Budget::new(budget_cap, deadline).remaining() + Duration::from_secs(1);
+    // Past the lifecycle's own backstop (budget + 1 s), so that a step cut off there is handed on.
+    let backstop = Budget::new(budget_cap, deadline).remaining() + Duration::from_secs(2);
     let task = tokio::spawn({
         let clients = clients.clone();
         let payload = payload.clone();

@@ -413,3 +413,226 @@ impl Emulator {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
+
+/// One HTTP exchange on loopback: (status, headers, body).
+pub async fn http(
+    method: &str,
+    url: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> (u16, hyper::HeaderMap, Vec<u8>) {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client as HttpClient;
+    use hyper_util::rt::TokioExecutor;
+    let client = HttpClient::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
+    let mut req = hyper::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Full::new(bytes::Bytes::from(body))).unwrap();
+    let resp = client.request(req).await.expect("loopback HTTP");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, body)
+}
+
+/// Where CloudFormation would read a custom resource's answer: a presigned PUT URL (the
+/// request's ResponseURL) and a presigned GET URL on the local S3, per key.
+pub struct ResponseUrl {
+    pub put: String,
+    pub get: String,
+}
+
+/// Presigned URLs for `keys` in a bucket of the local S3 (boto3 presigns them, as
+/// CloudFormation's S3 client does).
+pub async fn response_urls(moto: &Moto, keys: &[&str]) -> Vec<ResponseUrl> {
+    let python = venv("python", "PYTHON");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/s3_responses.py");
+    let out = tokio::process::Command::new(python)
+        .arg(script)
+        .arg(&moto.endpoint)
+        .arg("cfn-responses")
+        .args(keys)
+        .output()
+        .await
+        .expect("scripts/s3_responses.py runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let urls: Value = serde_json::from_slice(&out.stdout).unwrap();
+    keys.iter()
+        .map(|k| ResponseUrl {
+            put: urls[*k]["put"].as_str().unwrap().to_owned(),
+            get: urls[*k]["get"].as_str().unwrap().to_owned(),
+        })
+        .collect()
+}
+
+impl ResponseUrl {
+    /// The answer, once one was PUT.
+    pub async fn read(&self) -> Option<Value> {
+        let (status, _, body) = http("GET", &self.get, Vec::new(), &[]).await;
+        (status == 200).then(|| serde_json::from_slice(&body).expect("the answer is JSON"))
+    }
+
+    /// Waits for the answer, for at most `seconds`.
+    pub async fn answer(&self, seconds: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            if let Some(v) = self.read().await {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "no answer at ResponseURL within {seconds} s");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// A custom resource's request as CloudFormation sends it.
+pub fn custom_event(
+    request_type: &str,
+    logical_id: &str,
+    response_url: &str,
+    properties: Value,
+    physical_id: Option<&str>,
+    old_properties: Option<Value>,
+) -> Value {
+    let mut props = properties;
+    props["ServiceToken"] =
+        Value::from("arn:aws:lambda:us-east-1:123456789012:function:organizations-account");
+    let mut event = serde_json::json!({
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:organizations-account",
+        "ResponseURL": response_url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/6a2d3b10-7e2c-11ef-b5d1-0affd4b3a1c9",
+        "RequestId": format!("{}-{}", logical_id, uuid_like()),
+        "LogicalResourceId": logical_id,
+        "ResourceType": "Custom::OrganizationsAccount",
+        "ResourceProperties": props,
+    });
+    if let Some(p) = physical_id {
+        event["PhysicalResourceId"] = Value::from(p);
+    }
+    if let Some(old) = old_properties {
+        event["OldResourceProperties"] = old;
+    }
+    event
+}
+
+/// A request id unique within the test process.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{}", nanos, N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The function behind custom resources, as Lambda runs it: cargo lambda's emulator with
+/// `processes` `bootstrap` processes taking invocations side by side (Lambda's concurrency),
+/// Lambda's asynchronous invoke in front of it (scripts/local_lambda.py, since the emulator
+/// blocks Event invokes), and the function's own role credentials in its environment.
+pub struct CustomFunction {
+    pub endpoint: String,
+    _functions: Vec<Killed>,
+    _proxy: Killed,
+    _emulator: Killed,
+}
+
+impl CustomFunction {
+    pub async fn start(moto: &Moto, processes: usize, invocation_seconds: u64) -> CustomFunction {
+        let cargo_lambda = match std::env::var("CARGO_LAMBDA") {
+            Ok(p) => PathBuf::from(p),
+            Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
+        };
+        let port = free_port();
+        let emulator = Killed(
+            Command::new(cargo_lambda)
+                .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P"])
+                .arg(port.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("cargo lambda watch starts (run scripts/setup)"),
+        );
+        let proxy_port = free_port();
+        let proxy = Killed(
+            Command::new(venv("python", "PYTHON"))
+                .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/local_lambda.py"))
+                .args(["--port", &proxy_port.to_string()])
+                .args(["--emulator", &format!("http://127.0.0.1:{port}")])
+                .spawn()
+                .expect("scripts/local_lambda.py starts"),
+        );
+        wait_for_port(port, "the emulator").await;
+        wait_for_port(proxy_port, "the asynchronous-invoke proxy").await;
+        let endpoint = format!("http://127.0.0.1:{proxy_port}");
+        let functions = (0..processes)
+            .map(|_| {
+                Killed(
+                    Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+                        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
+                        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+                        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+                        .env("AWS_REGION", "us-east-1")
+                        .env("AWS_ACCESS_KEY_ID", "ASIAFUNCTIONROLE0001")
+                        .env("AWS_SECRET_ACCESS_KEY", "function-role-secret")
+                        .env("AWS_SESSION_TOKEN", "function-role-session")
+                        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+                        .env("AWS_ENDPOINT_URL_LAMBDA", &endpoint)
+                        .env("CUSTOM_RESOURCE_INVOCATION_SECONDS", invocation_seconds.to_string())
+                        .env("RUST_LOG", std::env::var("FUNCTION_LOG").unwrap_or("warn".into()))
+                        .stdout(if std::env::var("FUNCTION_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+                        .spawn()
+                        .expect("bootstrap starts"),
+                )
+            })
+            .collect();
+        CustomFunction {
+            endpoint,
+            _functions: functions,
+            _proxy: proxy,
+            _emulator: emulator,
+        }
+    }
+
+    fn invoke_url(&self) -> String {
+        format!("{}/2015-03-31/functions/_/invocations", self.endpoint)
+    }
+
+    /// As CloudFormation invokes a custom resource's function: asynchronously.
+    pub async fn send(&self, event: &Value) {
+        let (status, _, body) = http(
+            "POST",
+            &self.invoke_url(),
+            event.to_string().into_bytes(),
+            &[("X-Amz-Invocation-Type", "Event")],
+        )
+        .await;
+        assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+    }
+
+    /// As the CDK provider framework invokes its user handlers: synchronously. The result, or
+    /// the function error's message.
+    pub async fn call(&self, event: &Value) -> Result<Value, String> {
+        let (status, headers, body) =
+            http("POST", &self.invoke_url(), event.to_string().into_bytes(), &[]).await;
+        let value: Value = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
+        if headers.contains_key("x-amz-function-error") || value.get("errorMessage").is_some() {
+            return Err(value["errorMessage"].as_str().unwrap_or("").to_owned());
+        }
+        Ok(value)
+    }
+
+    /// Invocations seen by the asynchronous-invoke proxy: {"event": n, "request_response": n}.
+    pub async fn stats(&self) -> Value {
+        let (_, _, body) = http("GET", &format!("{}/_local_lambda/stats", self.endpoint), Vec::new(), &[]).await;
+        serde_json::from_slice(&body).unwrap()
+    }
+}

@@ -1,0 +1,82 @@
+"""Lambda's asynchronous invocation, in front of cargo lambda's emulator, on 127.0.0.1.
+
+cargo lambda 1.9.2's emulator treats `X-Amz-Invocation-Type: Event` like RequestResponse: the
+caller waits until a function has answered (checked: such an invoke with no function polling
+blocks until the client gives up). Lambda instead answers 202 at once and runs the invocation
+later, which is what a custom resource's hand-off to a later invocation relies on, and how
+CloudFormation itself invokes a custom resource's function. This proxy does exactly that: Event
+invokes are answered 202 and delivered to the emulator from a thread; everything else passes
+through unchanged. GET /_local_lambda/stats counts both kinds.
+
+usage: local_lambda.py --port P --emulator http://127.0.0.1:E
+"""
+import argparse
+import collections
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STATS = collections.Counter()
+LOCK = threading.Lock()
+
+
+def forward(emulator, path, body, headers):
+    request = urllib.request.Request(emulator + path, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=900) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+class Handler(BaseHTTPRequestHandler):
+    emulator = ""
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body, headers=None):
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/_local_lambda/stats":
+            with LOCK:
+                self.reply(200, json.dumps(dict(STATS)).encode(), {"Content-Type": "application/json"})
+        else:
+            self.reply(404, b"{}")
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        headers = {"Content-Type": "application/json"}
+        if kind == "Event":
+            with LOCK:
+                STATS["event"] += 1
+            threading.Thread(target=forward, args=(self.emulator, self.path, body, headers), daemon=True).start()
+            self.reply(202, b"", {"X-Amzn-Requestid": "local"})
+            return
+        with LOCK:
+            STATS["request_response"] += 1
+        status, answer_headers, answer = forward(self.emulator, self.path, body, headers)
+        self.reply(status, answer, answer_headers)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--emulator", required=True)
+    args = parser.parse_args()
+    Handler.emulator = args.emulator.rstrip("/")
+    ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()

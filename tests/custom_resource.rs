@@ -1,0 +1,235 @@
+//! End to end, custom-resource mode: the real `bootstrap` under cargo lambda's emulator, invoked
+//! asynchronously as CloudFormation invokes it (through scripts/local_lambda.py, which gives the
+//! emulator Lambda's Event invocation), on the realistic local Organizations, answering to real
+//! presigned URLs of the local S3 (moto), whose objects are read back. Waits that outlast an
+//! invocation continue through real asynchronous self-invokes.
+
+mod common;
+
+use common::{custom_event, response_urls, CustomFunction, Moto};
+use serde_json::{json, Value};
+
+fn props(name: &str, email: &str) -> Value {
+    json!({"AccountName": name, "Email": email})
+}
+
+/// Sends `event` (with a fresh ResponseURL) and waits for its answer.
+async fn play(moto: &Moto, function: &CustomFunction, key: &str, mut event: Value) -> Value {
+    let url = response_urls(moto, &[key]).await.remove(0);
+    event["ResponseURL"] = Value::from(url.put.clone());
+    function.send(&event).await;
+    let answer = url.answer(90).await;
+    // Echoed verbatim, as CloudFormation requires.
+    for key in ["StackId", "RequestId", "LogicalResourceId"] {
+        assert_eq!(answer[key], event[key], "{answer}");
+    }
+    answer
+}
+
+fn assert_failed(answer: &Value, code: &str) {
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with(&format!("{code}: ")), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_update_rejected_rename_and_delete_answer_through_the_response_url() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    // Two seconds per invocation: a 3-second creation continues in a later invocation.
+    let function = CustomFunction::start(&moto, 2, 2).await;
+    let base = props("Team A", "team-a@example.com");
+
+    let create = custom_event("Create", "TeamA", "", base.clone(), None, None);
+    let answer = play(&moto, &function, "create", create).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()), "{answer}");
+    let data = &answer["Data"];
+    assert_eq!(data["AccountId"], id.as_str());
+    assert_eq!(data["State"], "ACTIVE");
+    assert_eq!(data["Status"], "ACTIVE");
+    assert!(data["Arn"].as_str().unwrap().ends_with(&id), "{data}");
+    assert_eq!(data["JoinedMethod"], "CREATED");
+    assert!(function.stats().await["event"].as_u64().unwrap() >= 2, "handed on at least once");
+
+    // Tags and parent change in place.
+    let mut changed = base.clone();
+    changed["ParentIds"] = json!([org.ou_a]);
+    changed["Tags"] = json!([{"Key": "team", "Value": "a"}]);
+    let update = custom_event("Update", "TeamA", "", changed.clone(), Some(&id), Some(base.clone()));
+    let answer = play(&moto, &function, "update", update).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], id.as_str());
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+    assert!(org.tags_of(&id).await.contains(&("team".into(), "a".into())));
+
+    // A rename is refused with the registry type's message; the physical id stays.
+    let calls_before = moto.calls().await;
+    let mut renamed = changed.clone();
+    renamed["AccountName"] = json!("Team B");
+    let update = custom_event("Update", "TeamA", "", renamed, Some(&id), Some(changed.clone()));
+    let answer = play(&moto, &function, "rename", update).await;
+    assert_failed(&answer, "NotUpdatable");
+    assert!(answer["Reason"].as_str().unwrap().contains("AccountName"), "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], id.as_str());
+    let calls_after = moto.calls().await;
+    for op in ["MoveAccount", "TagResource", "UntagResource", "CloseAccount"] {
+        assert_eq!(calls_after[op], calls_before[op], "{op} called on a refused rename");
+    }
+
+    // Delete honours the deletion choice: REFUSE (the default) changes nothing...
+    let delete = custom_event("Delete", "TeamA", "", changed.clone(), Some(&id), None);
+    let answer = play(&moto, &function, "delete-refused", delete).await;
+    assert_failed(&answer, "InvalidRequest");
+    assert!(answer["Reason"].as_str().unwrap().contains("DeletionMode"), "{answer}");
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+    // ...and CLOSE closes it.
+    let mut closing = changed.clone();
+    closing["DeletionMode"] = json!("CLOSE");
+    let delete = custom_event("Delete", "TeamA", "", closing, Some(&id), None);
+    let answer = play(&moto, &function, "delete", delete).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], id.as_str());
+    let status = org.client.describe_account().account_id(&id).send().await.unwrap();
+    assert_ne!(status.account().unwrap().state().unwrap().as_str(), "ACTIVE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_create_answers_an_id_its_rollback_delete_recognises_as_nothing_to_delete() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    let function = CustomFunction::start(&moto, 1, 30).await;
+    // Bad input fails before any call, naming the field and the rule.
+    let bad = custom_event("Create", "Bad", "", props("Bad", "not-an-address"), None, None);
+    let answer = play(&moto, &function, "bad", bad).await;
+    assert_failed(&answer, "InvalidRequest");
+    assert!(answer["Reason"].as_str().unwrap().contains("Email"), "{answer}");
+    let physical = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(physical.starts_with("not-created:"), "{answer}");
+
+    let calls_before = moto.calls().await;
+    let mut rollback = custom_event("Delete", "Bad", "", props("Bad", "not-an-address"), Some(&physical), None);
+    rollback["ResourceProperties"]["DeletionMode"] = json!("CLOSE");
+    let answer = play(&moto, &function, "rollback", rollback).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], physical.as_str());
+    assert_eq!(moto.calls().await, calls_before, "no call for a resource that made no account");
+
+    // An unknown property and a bad ServiceTimeout are refused the same way.
+    let mut extra = props("X", "x@example.com");
+    extra["Colour"] = json!("blue");
+    let answer = play(&moto, &function, "extra", custom_event("Create", "X", "", extra, None, None)).await;
+    assert_failed(&answer, "InvalidRequest");
+    assert!(answer["Reason"].as_str().unwrap().contains("Colour"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_accounts_declared_at_once_all_succeed_past_the_five_in_flight_quota() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    // Four function instances; each invocation works 4 s before handing on.
+    let function = CustomFunction::start(&moto, 4, 4).await;
+    let keys: Vec<String> = (0..12).map(|i| format!("fleet-{i}")).collect();
+    let urls = response_urls(&moto, &keys.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    for (i, url) in urls.iter().enumerate() {
+        let event = custom_event(
+            "Create",
+            &format!("Account{i}"),
+            &url.put,
+            props(&format!("Fleet {i}"), &format!("fleet-{i}@example.com")),
+            None,
+            None,
+        );
+        function.send(&event).await;
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for url in &urls {
+        let answer = url.answer(240).await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        ids.insert(answer["PhysicalResourceId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 12, "twelve distinct accounts");
+    let calls = moto.calls().await;
+    assert!(calls["CreateAccount"].as_u64().unwrap() >= 12, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_slower_than_every_invocation_still_ends_in_one_failed_answer_within_the_service_timeout() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    moto.configure(json!({"latency_ms": 5000})).await;
+    let function = CustomFunction::start(&moto, 2, 3).await;
+    let mut slow = props("Slow", "slow@example.com");
+    slow["ServiceTimeout"] = json!("20");
+    let started = std::time::Instant::now();
+    let answer = play(&moto, &function, "slow", custom_event("Create", "Slow", "", slow, None, None)).await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    assert!(answer["Reason"].as_str().unwrap().contains("ServiceTimeout"), "{answer}");
+    assert!(started.elapsed().as_secs() < 30, "answered within the ServiceTimeout and a margin");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    // Ten seconds per invocation (a CDK onEvent function needs a timeout that outlasts a
+    // creation): onEvent returns once the account exists, isComplete confirms or finishes.
+    let function = CustomFunction::start(&moto, 1, 10).await;
+    let mut base = props("Cdk", "cdk@example.com");
+    base["ParentIds"] = json!([org.ou_b]);
+    base["DeletionMode"] = json!("CLOSE");
+    // The framework replaces ResponseURL with "..." before invoking a user handler.
+    let event = custom_event("Create", "Cdk", "...", base.clone(), None, None);
+    let on_event = function.call(&event).await.expect("onEvent answers");
+    let id = on_event["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(id.len() == 12, "{on_event}");
+    // isComplete: the event with onEvent's answer spread over it, until IsComplete.
+    let mut is_complete = event.clone();
+    for (k, v) in on_event.as_object().unwrap() {
+        is_complete[k] = v.clone();
+    }
+    let mut data = on_event["Data"].clone();
+    for _ in 0..30 {
+        let answer = function.call(&is_complete).await.expect("isComplete answers");
+        if answer["IsComplete"] == true {
+            if let Some(d) = answer.get("Data") {
+                data = d.clone();
+            }
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(data["AccountId"], id.as_str(), "{data}");
+    assert_eq!(org.parent_of(&id).await, org.ou_b);
+
+    // A refused change is a function error, which the framework answers FAILED with.
+    let mut renamed = base.clone();
+    renamed["AccountName"] = json!("Cdk Renamed");
+    let update = custom_event("Update", "Cdk", "...", renamed, Some(&id), Some(base.clone()));
+    let error = function.call(&update).await.expect_err("a refused rename fails");
+    assert!(error.starts_with("NotUpdatable: "), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
+    use aws_sdk_organizations::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use organizations_account_handler::{custom, org::Clients};
+    // Only the local S3 is needed; Organizations is mocked at the SDK boundary, and its answer
+    // to CreateAccount panics inside the handler's task.
+    let moto = Moto::plain().await;
+    std::env::set_var("AWS_ACCESS_KEY_ID", "ASIAFUNCTIONROLE0001");
+    std::env::set_var("AWS_SECRET_ACCESS_KEY", "function-role-secret");
+    let boom = mock!(Client::create_account).then_output(|| panic!("simulated fault in a call"));
+    let client: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, &[&boom]);
+    let clients = Clients::from_config(client.config().clone());
+    let url = response_urls(&moto, &["panic"]).await.remove(0);
+    let event = custom_event("Create", "Boom", &url.put, props("Boom", "boom@example.com"), None, None);
+    let result = custom::handle(&clients, event, None, "").await;
+    assert!(result.is_ok(), "{result:?}");
+    let answer = url.read().await.expect("an answer at ResponseURL");
+    assert_failed(&answer, "InternalFailure");
+    assert!(answer["Reason"].as_str().unwrap().contains("simulated fault in a call"), "{answer}");
+    assert!(answer["PhysicalResourceId"].as_str().unwrap().starts_with("not-created:"), "{answer}");
+}
