@@ -44,45 +44,82 @@ async fn create_update_rejected_rename_and_delete_answer_through_the_response_ur
     let answer = play(&moto, &function, "create", create).await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
-    assert!(id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()), "{answer}");
+    assert!(
+        id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{answer}"
+    );
     let data = &answer["Data"];
     assert_eq!(data["AccountId"], id.as_str());
     assert_eq!(data["State"], "ACTIVE");
     assert_eq!(data["Status"], "ACTIVE");
     assert!(data["Arn"].as_str().unwrap().ends_with(&id), "{data}");
     assert_eq!(data["JoinedMethod"], "CREATED");
-    assert!(function.stats().await["event"].as_u64().unwrap() >= 2, "handed on at least once");
+    assert!(
+        function.stats().await["event"].as_u64().unwrap() >= 2,
+        "handed on at least once"
+    );
 
     // Tags and parent change in place.
     let mut changed = base.clone();
     changed["ParentIds"] = json!([org.ou_a]);
     changed["Tags"] = json!([{"Key": "team", "Value": "a"}]);
-    let update = custom_event("Update", "TeamA", "", changed.clone(), Some(&id), Some(base.clone()));
+    let update = custom_event(
+        "Update",
+        "TeamA",
+        "",
+        changed.clone(),
+        Some(&id),
+        Some(base.clone()),
+    );
     let answer = play(&moto, &function, "update", update).await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["PhysicalResourceId"], id.as_str());
     assert_eq!(org.parent_of(&id).await, org.ou_a);
-    assert!(org.tags_of(&id).await.contains(&("team".into(), "a".into())));
+    assert!(org
+        .tags_of(&id)
+        .await
+        .contains(&("team".into(), "a".into())));
 
     // A rename is refused with the registry type's message; the physical id stays.
     let calls_before = moto.calls().await;
     let mut renamed = changed.clone();
     renamed["AccountName"] = json!("Team B");
-    let update = custom_event("Update", "TeamA", "", renamed, Some(&id), Some(changed.clone()));
+    let update = custom_event(
+        "Update",
+        "TeamA",
+        "",
+        renamed,
+        Some(&id),
+        Some(changed.clone()),
+    );
     let answer = play(&moto, &function, "rename", update).await;
     assert_failed(&answer, "NotUpdatable");
-    assert!(answer["Reason"].as_str().unwrap().contains("AccountName"), "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("AccountName"),
+        "{answer}"
+    );
     assert_eq!(answer["PhysicalResourceId"], id.as_str());
     let calls_after = moto.calls().await;
-    for op in ["MoveAccount", "TagResource", "UntagResource", "CloseAccount"] {
-        assert_eq!(calls_after[op], calls_before[op], "{op} called on a refused rename");
+    for op in [
+        "MoveAccount",
+        "TagResource",
+        "UntagResource",
+        "CloseAccount",
+    ] {
+        assert_eq!(
+            calls_after[op], calls_before[op],
+            "{op} called on a refused rename"
+        );
     }
 
     // Delete honours the deletion choice: REFUSE (the default) changes nothing...
     let delete = custom_event("Delete", "TeamA", "", changed.clone(), Some(&id), None);
     let answer = play(&moto, &function, "delete-refused", delete).await;
     assert_failed(&answer, "InvalidRequest");
-    assert!(answer["Reason"].as_str().unwrap().contains("DeletionMode"), "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("DeletionMode"),
+        "{answer}"
+    );
     assert_eq!(org.parent_of(&id).await, org.ou_a);
     // ...and CLOSE closes it.
     let mut closing = changed.clone();
@@ -91,8 +128,17 @@ async fn create_update_rejected_rename_and_delete_answer_through_the_response_ur
     let answer = play(&moto, &function, "delete", delete).await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["PhysicalResourceId"], id.as_str());
-    let status = org.client.describe_account().account_id(&id).send().await.unwrap();
-    assert_ne!(status.account().unwrap().state().unwrap().as_str(), "ACTIVE");
+    let status = org
+        .client
+        .describe_account()
+        .account_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        status.account().unwrap().state().unwrap().as_str(),
+        "ACTIVE"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,27 +147,57 @@ async fn a_failed_create_answers_an_id_its_rollback_delete_recognises_as_nothing
     moto.organization().await;
     let function = CustomFunction::start(&moto, 1, 30).await;
     // Bad input fails before any call, naming the field and the rule.
-    let bad = custom_event("Create", "Bad", "", props("Bad", "not-an-address"), None, None);
+    let bad = custom_event(
+        "Create",
+        "Bad",
+        "",
+        props("Bad", "not-an-address"),
+        None,
+        None,
+    );
     let answer = play(&moto, &function, "bad", bad).await;
     assert_failed(&answer, "InvalidRequest");
-    assert!(answer["Reason"].as_str().unwrap().contains("Email"), "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("Email"),
+        "{answer}"
+    );
     let physical = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
     assert!(physical.starts_with("not-created:"), "{answer}");
 
     let calls_before = moto.calls().await;
-    let mut rollback = custom_event("Delete", "Bad", "", props("Bad", "not-an-address"), Some(&physical), None);
+    let mut rollback = custom_event(
+        "Delete",
+        "Bad",
+        "",
+        props("Bad", "not-an-address"),
+        Some(&physical),
+        None,
+    );
     rollback["ResourceProperties"]["DeletionMode"] = json!("CLOSE");
     let answer = play(&moto, &function, "rollback", rollback).await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["PhysicalResourceId"], physical.as_str());
-    assert_eq!(moto.calls().await, calls_before, "no call for a resource that made no account");
+    assert_eq!(
+        moto.calls().await,
+        calls_before,
+        "no call for a resource that made no account"
+    );
 
     // An unknown property and a bad ServiceTimeout are refused the same way.
     let mut extra = props("X", "x@example.com");
     extra["Colour"] = json!("blue");
-    let answer = play(&moto, &function, "extra", custom_event("Create", "X", "", extra, None, None)).await;
+    let answer = play(
+        &moto,
+        &function,
+        "extra",
+        custom_event("Create", "X", "", extra, None, None),
+    )
+    .await;
     assert_failed(&answer, "InvalidRequest");
-    assert!(answer["Reason"].as_str().unwrap().contains("Colour"), "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("Colour"),
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,7 +231,8 @@ async fn twelve_accounts_declared_at_once_all_succeed_past_the_five_in_flight_qu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_slower_than_every_invocation_still_ends_in_one_failed_answer_within_the_service_timeout() {
+async fn a_call_slower_than_every_invocation_still_ends_in_one_failed_answer_within_the_service_timeout(
+) {
     let moto = Moto::start().await;
     moto.organization().await;
     moto.configure(json!({"latency_ms": 5000})).await;
@@ -163,10 +240,25 @@ async fn a_call_slower_than_every_invocation_still_ends_in_one_failed_answer_wit
     let mut slow = props("Slow", "slow@example.com");
     slow["ServiceTimeout"] = json!("20");
     let started = std::time::Instant::now();
-    let answer = play(&moto, &function, "slow", custom_event("Create", "Slow", "", slow, None, None)).await;
+    let answer = play(
+        &moto,
+        &function,
+        "slow",
+        custom_event("Create", "Slow", "", slow, None, None),
+    )
+    .await;
     assert_eq!(answer["Status"], "FAILED", "{answer}");
-    assert!(answer["Reason"].as_str().unwrap().contains("ServiceTimeout"), "{answer}");
-    assert!(started.elapsed().as_secs() < 30, "answered within the ServiceTimeout and a margin");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("ServiceTimeout"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "answered within the ServiceTimeout and a margin"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +283,10 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     }
     let mut data = on_event["Data"].clone();
     for _ in 0..30 {
-        let answer = function.call(&is_complete).await.expect("isComplete answers");
+        let answer = function
+            .call(&is_complete)
+            .await
+            .expect("isComplete answers");
         if answer["IsComplete"] == true {
             if let Some(d) = answer.get("Data") {
                 data = d.clone();
@@ -206,8 +301,18 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     // A refused change is a function error, which the framework answers FAILED with.
     let mut renamed = base.clone();
     renamed["AccountName"] = json!("Cdk Renamed");
-    let update = custom_event("Update", "Cdk", "...", renamed, Some(&id), Some(base.clone()));
-    let error = function.call(&update).await.expect_err("a refused rename fails");
+    let update = custom_event(
+        "Update",
+        "Cdk",
+        "...",
+        renamed,
+        Some(&id),
+        Some(base.clone()),
+    );
+    let error = function
+        .call(&update)
+        .await
+        .expect_err("a refused rename fails");
     assert!(error.starts_with("NotUpdatable: "), "{error}");
 }
 
@@ -225,18 +330,41 @@ async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
     let client: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, &[&boom]);
     let clients = Clients::from_config(client.config().clone());
     let url = response_urls(&moto, &["panic"]).await.remove(0);
-    let event = custom_event("Create", "Boom", &url.put, props("Boom", "boom@example.com"), None, None);
+    let event = custom_event(
+        "Create",
+        "Boom",
+        &url.put,
+        props("Boom", "boom@example.com"),
+        None,
+        None,
+    );
     let result = custom::handle(&clients, event, None, "").await;
     assert!(result.is_ok(), "{result:?}");
     let answer = url.read().await.expect("an answer at ResponseURL");
     assert_failed(&answer, "InternalFailure");
-    assert!(answer["Reason"].as_str().unwrap().contains("simulated fault in a call"), "{answer}");
-    assert!(answer["PhysicalResourceId"].as_str().unwrap().starts_with("not-created:"), "{answer}");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("simulated fault in a call"),
+        "{answer}"
+    );
+    assert!(
+        answer["PhysicalResourceId"]
+            .as_str()
+            .unwrap()
+            .starts_with("not-created:"),
+        "{answer}"
+    );
 }
 
 /// The promise in a fixture's name: ("SUCCESS", None) or ("FAILED", Some("NotUpdatable")).
 fn promise(name: &str) -> (&'static str, Option<String>) {
-    let tail = name.trim_end_matches(".json").rsplit('.').next().unwrap_or("");
+    let tail = name
+        .trim_end_matches(".json")
+        .rsplit('.')
+        .next()
+        .unwrap_or("");
     match tail.strip_prefix("failed-") {
         Some(code) => {
             let pascal = code
@@ -281,7 +409,10 @@ async fn every_custom_resource_fixture_keeps_its_promise() {
         }
         match event["RequestType"].as_str() {
             Some("Create") => account = answer["PhysicalResourceId"].as_str().unwrap().to_owned(),
-            _ => assert_eq!(answer["PhysicalResourceId"], event["PhysicalResourceId"], "{name}"),
+            _ => assert_eq!(
+                answer["PhysicalResourceId"], event["PhysicalResourceId"],
+                "{name}"
+            ),
         }
         if name.contains("update-tags-and-parent") {
             assert_eq!(org.parent_of(&account).await, org.ou_a);
@@ -290,4 +421,78 @@ async fn every_custom_resource_fixture_keeps_its_promise() {
             assert_eq!(moto.calls().await, calls_before, "{name}: no call");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_driver_plays_a_custom_resource_fixture_end_to_end() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    let function = CustomFunction::start(&moto, 1, 30).await;
+    let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("events/custom-resource/01-create.success.json");
+    let out = common::run_driver(
+        moto.endpoint.clone(),
+        [
+            "--event",
+            fixture.to_str().unwrap(),
+            "--endpoint",
+            &function.endpoint,
+            "--function",
+            "_",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.event["Status"], "SUCCESS", "{out:?}");
+    assert_eq!(
+        out.event["Data"]["AccountId"],
+        out.event["PhysicalResourceId"]
+    );
+    assert!(
+        out.progress.contains("Create SUCCESS physical="),
+        "{}",
+        out.progress
+    );
+}
+
+#[test]
+fn the_sam_function_is_allowed_exactly_the_schema_permissions_and_to_invoke_itself() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("scripts/template_json.py"))
+        .arg(root.join("sam-template.yaml"))
+        .output()
+        .unwrap();
+    let template: Value = serde_json::from_slice(&out.stdout).expect("the SAM template decodes");
+    let statements =
+        &template["Resources"]["CustomResourceFunction"]["Properties"]["Policies"][0]["Statement"];
+    let mut granted: Vec<String> = statements[0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    granted.sort();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schema/aws-organizations-account.json")).unwrap(),
+    )
+    .unwrap();
+    let mut needed: Vec<String> = schema["handlers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|h| {
+            h["permissions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap().to_owned())
+        })
+        .collect();
+    needed.sort();
+    needed.dedup();
+    assert_eq!(granted, needed);
+    assert_eq!(statements[1]["Action"], "lambda:InvokeFunction");
 }

@@ -383,9 +383,148 @@ async fn example_govcloud_with_deny_billing_deploys_with_its_govcloud_id() {
     assert_eq!(deploy("govcloud-deny-billing.yaml").await, 1);
 }
 
+/// CloudFormation hands a custom resource its properties with every scalar as a string.
+fn stringify(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().map(stringify).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), stringify(v))).collect())
+        }
+        Value::Bool(b) => json!(b.to_string()),
+        Value::Number(n) => json!(n.to_string()),
+        other => other.clone(),
+    }
+}
+
+/// Deploys a template of `Custom::OrganizationsAccount` resources: every resource of a wave sent
+/// at once, asynchronously, to the real function (as CloudFormation does), each answer read back
+/// from the local S3; GetAtt resolves from the answers' Data; then the stack delete.
+async fn deploy_custom(example: &str) -> usize {
+    let path = root().join("examples").join(example);
+    let out = Command::new(root().join(".venv/bin/cfn-lint"))
+        .arg("--")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cfn-lint {example}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let template = template_json(&path);
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = common::CustomFunction::start(&moto, 3, 30).await;
+    let mut parameters = BTreeMap::new();
+    for (name, p) in template["Parameters"].as_object().into_iter().flatten() {
+        let value = match p["Default"].as_str() {
+            Some(d) => d.to_owned(),
+            None => org.ou_a.clone(),
+        };
+        parameters.insert(name.clone(), value);
+    }
+    let mut stack = Stack {
+        parameters,
+        models: BTreeMap::new(),
+    };
+    let resources = template["Resources"].as_object().unwrap().clone();
+    let order = waves(&resources);
+    let mut declared = BTreeMap::new();
+    for wave in &order {
+        let keys: Vec<String> = wave.iter().map(|n| format!("create-{n}")).collect();
+        let urls =
+            common::response_urls(&moto, &keys.iter().map(String::as_str).collect::<Vec<_>>())
+                .await;
+        for (name, url) in wave.iter().zip(&urls) {
+            assert_eq!(
+                resources[name]["Type"], "Custom::OrganizationsAccount",
+                "{example}: {name}"
+            );
+            let props = stringify(&stack.resolve(&resources[name]["Properties"]));
+            declared.insert(name.clone(), props.clone());
+            function
+                .send(&common::custom_event(
+                    "Create", name, &url.put, props, None, None,
+                ))
+                .await;
+        }
+        for (name, url) in wave.iter().zip(&urls) {
+            let answer = url.answer(120).await;
+            assert_eq!(answer["Status"], "SUCCESS", "{example}: {name}: {answer}");
+            assert_eq!(answer["PhysicalResourceId"], answer["Data"]["AccountId"]);
+            stack.models.insert(name.clone(), answer["Data"].clone());
+        }
+    }
+    for (name, props) in &declared {
+        let id = stack.attribute(name, "AccountId");
+        let id = id.as_str().unwrap();
+        if let Some(parent) = props["ParentIds"][0].as_str() {
+            assert_eq!(org.parent_of(id).await, parent, "{example}: {name}");
+        }
+        let tags = org.tags_of(id).await;
+        for t in props["Tags"].as_array().into_iter().flatten() {
+            let pair = (
+                t["Key"].as_str().unwrap().to_owned(),
+                t["Value"].as_str().unwrap().to_owned(),
+            );
+            assert!(
+                tags.contains(&pair),
+                "{example}: {name}: {pair:?} not in {tags:?}"
+            );
+        }
+    }
+    for (name, output) in template["Outputs"].as_object().into_iter().flatten() {
+        let value = stack.resolve(&output["Value"]);
+        assert!(
+            value.as_str().is_some_and(|v| !v.is_empty()),
+            "{example}: output {name} = {value}"
+        );
+    }
+    for wave in order.iter().rev() {
+        for name in wave {
+            let id = stack.attribute(name, "AccountId");
+            let id = id.as_str().unwrap();
+            if resources[name]["DeletionPolicy"] == "Retain" {
+                assert_eq!(state_of(&org, id).await, "ACTIVE", "{example}: {name}");
+                continue;
+            }
+            let url = common::response_urls(&moto, &[&format!("delete-{name}")])
+                .await
+                .remove(0);
+            let event = common::custom_event(
+                "Delete",
+                name,
+                &url.put,
+                declared[name].clone(),
+                Some(id),
+                None,
+            );
+            function.send(&event).await;
+            let answer = url.answer(120).await;
+            match declared[name]["DeletionMode"].as_str() {
+                Some("CLOSE") => {
+                    assert_eq!(answer["Status"], "SUCCESS", "{example}: {name}: {answer}");
+                    assert_eq!(state_of(&org, id).await, "SUSPENDED", "{example}: {name}");
+                }
+                _ => {
+                    assert_eq!(answer["Status"], "FAILED", "{example}: {name}: {answer}");
+                    assert_eq!(state_of(&org, id).await, "ACTIVE", "{example}: {name}");
+                }
+            }
+        }
+    }
+    declared.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_custom_resource_accounts_deploy_through_the_function_and_close_only_scratch() {
+    assert_eq!(deploy_custom("custom-resource-accounts.yaml").await, 3);
+}
+
 #[test]
 fn every_example_is_deployed_by_a_test() {
     let tested = [
+        "custom-resource-accounts.yaml",
         "five-accounts-two-ous.yaml",
         "govcloud-deny-billing.yaml",
         "one-account.yaml",

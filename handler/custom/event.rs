@@ -221,9 +221,11 @@ pub fn schema_properties(
             };
             match seconds {
                 Some(s @ 1..=3600) => Duration::from_secs(s),
-                _ => return Err(invalid(format!(
+                _ => {
+                    return Err(invalid(format!(
                     "{field}.ServiceTimeout: {v} is not a whole number of seconds from 1 to 3600"
-                ))),
+                )))
+                }
             }
         }
     };

@@ -255,13 +255,15 @@ async fn work(
                 data: BTreeMap::new(),
             });
         }
-        (Write::Update, None) => return Outcome::Answered(failed(
-            unchanged.clone(),
-            &HandlerError::InvalidRequest(format!(
+        (Write::Update, None) => {
+            return Outcome::Answered(failed(
+                unchanged.clone(),
+                &HandlerError::InvalidRequest(format!(
                 "PhysicalResourceId: {unchanged} is not an AccountId (12 digits); this resource \
                      never created an account, so there is nothing to update"
             )),
-        )),
+            ))
+        }
     }
     let budget = Budget::new(
         cap.min(service_left(started, req.service_timeout)),

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::config::{Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
-use organizations_account_handler::{dispatch, logging, org::Clients};
+use organizations_account_handler::{custom, dispatch, logging, org::Clients};
 use serde_json::Value;
 
 pub enum Target {
@@ -71,6 +71,21 @@ impl Target {
             client: aws_sdk_lambda::Client::from_conf(conf.build()),
             function: function.to_owned(),
             described,
+        }
+    }
+
+    /// A custom-resource request: in-process, the handler's custom-resource door; otherwise
+    /// one invocation of the function (its hand-offs go through its own Lambda endpoint).
+    pub async fn invoke_custom(&self, event: &Value) -> Result<Value, String> {
+        match self {
+            Target::InProcess {
+                clients,
+                function_timeout,
+            } => {
+                let deadline = function_timeout.map(|t| SystemTime::now() + t);
+                custom::handle(clients, event.clone(), deadline, "").await
+            }
+            Target::Lambda { .. } => self.invoke(event).await,
         }
     }
 

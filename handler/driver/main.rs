@@ -5,6 +5,7 @@
 //! Exit code: 0 SUCCESS, 1 FAILED, 2 usage or transport error.
 
 mod invoke;
+mod response;
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,10 @@ const USAGE: &str = "\
 usage: cfn-driver (--event FILE | --action ACTION) [options]
 
 request:
-  --event FILE             a request in the protocol's shape (events/*.json)
+  --event FILE             a request in the protocol's shape (events/*.json), or a custom
+                           resource's (events/custom-resource/*.json: RequestType, ResponseURL):
+                           its ResponseURL is replaced by a loopback listener, the function is
+                           invoked once, and the answer PUT there is printed (exit 0 SUCCESS)
   --action ACTION          CREATE, READ, UPDATE, DELETE or LIST (builds a request)
   --properties JSON|@FILE  desired resource properties
   --previous JSON|@FILE    previous resource properties (UPDATE)
@@ -270,6 +274,7 @@ fn line(started: Instant, action: &str, event: &Value) {
 
 async fn drive(o: Options) -> Result<i32, String> {
     let mut request = build_request(&o)?;
+    let custom = request.get("RequestType").is_some();
     let action = request["action"]
         .as_str()
         .unwrap_or("?")
@@ -286,6 +291,9 @@ async fn drive(o: Options) -> Result<i32, String> {
             Target::in_process(o.verbose, o.function_timeout.map(Duration::from_secs)).await
         }
     };
+    if custom {
+        return drive_custom(&target, request, o.timeout_minutes.unwrap_or(60)).await;
+    }
     let timeout =
         Duration::from_secs(60 * o.timeout_minutes.unwrap_or_else(|| schema_timeout(&action)));
     let started = Instant::now();
@@ -340,6 +348,38 @@ async fn drive(o: Options) -> Result<i32, String> {
             }
         }
     }
+}
+
+/// Plays a custom-resource request as CloudFormation does: the answer goes to ResponseURL (here
+/// a loopback listener standing in for CloudFormation's S3 bucket), not back to the invoker.
+async fn drive_custom(target: &Target, mut event: Value, minutes: u64) -> Result<i32, String> {
+    let receiver = response::Receiver::bind().await?;
+    event["ResponseURL"] = Value::from(receiver.url.clone());
+    let started = Instant::now();
+    let kind = event["RequestType"].as_str().unwrap_or("?").to_owned();
+    let (invoked, answer) = tokio::join!(
+        target.invoke_custom(&event),
+        receiver.answer(Duration::from_secs(60 * minutes))
+    );
+    match invoked {
+        Ok(result) => eprintln!(
+            "{:>6.1}s {kind} invoked: {result}",
+            started.elapsed().as_secs_f64()
+        ),
+        Err(e) => eprintln!(
+            "{:>6.1}s {kind} invoked: function error: {e}",
+            started.elapsed().as_secs_f64()
+        ),
+    }
+    let answer = answer?;
+    eprintln!(
+        "{:>6.1}s {kind} {} physical={}",
+        started.elapsed().as_secs_f64(),
+        answer["Status"].as_str().unwrap_or("?"),
+        answer["PhysicalResourceId"].as_str().unwrap_or("")
+    );
+    emit(&answer);
+    Ok(if answer["Status"] == "SUCCESS" { 0 } else { 1 })
 }
 
 /// The final event on stdout; a closed stdout (`| head`) is not an error worth a panic.

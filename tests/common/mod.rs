@@ -433,7 +433,13 @@ pub async fn http(
     let resp = client.request(req).await.expect("loopback HTTP");
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, headers, body)
 }
 
@@ -485,7 +491,10 @@ impl ResponseUrl {
             if let Some(v) = self.read().await {
                 return v;
             }
-            assert!(Instant::now() < deadline, "no answer at ResponseURL within {seconds} s");
+            assert!(
+                Instant::now() < deadline,
+                "no answer at ResponseURL within {seconds} s"
+            );
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
@@ -552,7 +561,14 @@ impl CustomFunction {
         let port = free_port();
         let emulator = Killed(
             Command::new(cargo_lambda)
-                .args(["lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P"])
+                .args([
+                    "lambda",
+                    "watch",
+                    "--only-lambda-apis",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                ])
                 .arg(port.to_string())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -575,7 +591,10 @@ impl CustomFunction {
             .map(|_| {
                 Killed(
                     Command::new(env!("CARGO_BIN_EXE_bootstrap"))
-                        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
+                        .env(
+                            "AWS_LAMBDA_RUNTIME_API",
+                            format!("http://127.0.0.1:{port}/.rt"),
+                        )
                         .env("AWS_LAMBDA_FUNCTION_NAME", "_")
                         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
                         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
@@ -585,9 +604,19 @@ impl CustomFunction {
                         .env("AWS_SESSION_TOKEN", "function-role-session")
                         .env("AWS_ENDPOINT_URL", &moto.endpoint)
                         .env("AWS_ENDPOINT_URL_LAMBDA", &endpoint)
-                        .env("CUSTOM_RESOURCE_INVOCATION_SECONDS", invocation_seconds.to_string())
-                        .env("RUST_LOG", std::env::var("FUNCTION_LOG").unwrap_or("warn".into()))
-                        .stdout(if std::env::var("FUNCTION_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+                        .env(
+                            "CUSTOM_RESOURCE_INVOCATION_SECONDS",
+                            invocation_seconds.to_string(),
+                        )
+                        .env(
+                            "RUST_LOG",
+                            std::env::var("FUNCTION_LOG").unwrap_or("warn".into()),
+                        )
+                        .stdout(if std::env::var("FUNCTION_LOG").is_ok() {
+                            Stdio::inherit()
+                        } else {
+                            Stdio::null()
+                        })
                         .spawn()
                         .expect("bootstrap starts"),
                 )
@@ -620,8 +649,13 @@ impl CustomFunction {
     /// As the CDK provider framework invokes its user handlers: synchronously. The result, or
     /// the function error's message.
     pub async fn call(&self, event: &Value) -> Result<Value, String> {
-        let (status, headers, body) =
-            http("POST", &self.invoke_url(), event.to_string().into_bytes(), &[]).await;
+        let (status, headers, body) = http(
+            "POST",
+            &self.invoke_url(),
+            event.to_string().into_bytes(),
+            &[],
+        )
+        .await;
         let value: Value = serde_json::from_slice(&body)
             .unwrap_or_else(|_| panic!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
         if headers.contains_key("x-amz-function-error") || value.get("errorMessage").is_some() {
@@ -632,7 +666,13 @@ impl CustomFunction {
 
     /// Invocations seen by the asynchronous-invoke proxy: {"event": n, "request_response": n}.
     pub async fn stats(&self) -> Value {
-        let (_, _, body) = http("GET", &format!("{}/_local_lambda/stats", self.endpoint), Vec::new(), &[]).await;
+        let (_, _, body) = http(
+            "GET",
+            &format!("{}/_local_lambda/stats", self.endpoint),
+            Vec::new(),
+            &[],
+        )
+        .await;
         serde_json::from_slice(&body).unwrap()
     }
 }
