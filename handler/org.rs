@@ -34,7 +34,8 @@ pub struct Clients {
 impl Clients {
     /// The production configuration. The endpoint can be redirected only through the SDK's
     /// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ORGANIZATIONS variables. No credentials are
-    /// loaded: the function's own role is never used.
+    /// loaded: a registry request's client gets the caller's (`for_caller`); only a custom
+    /// resource, which brings none, uses the function's own role (`for_function`).
     pub async fn from_environment() -> Clients {
         let shared = aws_config::defaults(BehaviorVersion::latest())
             .no_credentials()
