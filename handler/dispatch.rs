@@ -57,26 +57,13 @@ pub async fn handle_with_lines(
     });
     match task.await {
         Ok(answer) => answer,
-        Err(e) if e.is_panic() => {
-            let what = e.into_panic();
-            let text = what
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| what.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            warn!(panic = %text, "handler panicked");
-            let event = ProgressEvent::failed(
-                HandlerErrorCode::InternalFailure,
-                format!("the handler failed unexpectedly: {text}"),
-            );
-            (event, Vec::new())
-        }
         Err(e) => {
-            let event = ProgressEvent::failed(
-                HandlerErrorCode::InternalFailure,
-                format!("the handler task ended early: {e}"),
-            );
-            (event, Vec::new())
+            let text = crate::step::panic_text(e);
+            warn!(error = %text, "handler task failed");
+            (
+                ProgressEvent::failed(HandlerErrorCode::InternalFailure, text),
+                Vec::new(),
+            )
         }
     }
 }

@@ -121,6 +121,20 @@ pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
     format!("{:016x}", fnv1a(&[stack, logical_resource_id]))
 }
 
+/// What a panicked task said, for a FAILED answer's message.
+pub fn panic_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("the handler task ended early: {e}");
+    }
+    let what = e.into_panic();
+    let text = what
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| what.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("the handler failed unexpectedly: {text}")
+}
+
 /// What a step of CREATE, UPDATE or DELETE comes to.
 #[derive(Debug)]
 pub enum Step {

@@ -300,31 +300,7 @@ async fn deploy(example: &str) -> usize {
         }
     }
     // What the template asked for is what the organization has.
-    for (name, props) in &declared {
-        let id = stack.attribute(name, "AccountId");
-        let id = id.as_str().unwrap();
-        if let Some(parent) = props["ParentIds"][0].as_str() {
-            assert_eq!(org.parent_of(id).await, parent, "{example}: {name}");
-        }
-        let tags = org.tags_of(id).await;
-        for t in props["Tags"].as_array().into_iter().flatten() {
-            let pair = (
-                t["Key"].as_str().unwrap().to_owned(),
-                t["Value"].as_str().unwrap().to_owned(),
-            );
-            assert!(
-                tags.contains(&pair),
-                "{example}: {name}: {pair:?} not in {tags:?}"
-            );
-        }
-    }
-    for (name, output) in template["Outputs"].as_object().into_iter().flatten() {
-        let value = stack.resolve(&output["Value"]);
-        assert!(
-            value.as_str().is_some_and(|v| !v.is_empty()),
-            "{example}: output {name} = {value}"
-        );
-    }
+    check_deployed(example, &org, &stack, &declared, &template).await;
 
     // Delete the stack: in reverse order; Retain keeps the account without asking the handler.
     for wave in order.iter().rev() {
@@ -381,6 +357,41 @@ async fn example_five_accounts_in_two_ous_deploys_and_closes_only_the_sandboxes(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn example_govcloud_with_deny_billing_deploys_with_its_govcloud_id() {
     assert_eq!(deploy("govcloud-deny-billing.yaml").await, 1);
+}
+
+/// What the template asked for is what the organization has, and every output resolves.
+async fn check_deployed(
+    example: &str,
+    org: &Org,
+    stack: &Stack,
+    declared: &BTreeMap<String, Value>,
+    template: &Value,
+) {
+    for (name, props) in declared {
+        let id = stack.attribute(name, "AccountId");
+        let id = id.as_str().unwrap();
+        if let Some(parent) = props["ParentIds"][0].as_str() {
+            assert_eq!(org.parent_of(id).await, parent, "{example}: {name}");
+        }
+        let tags = org.tags_of(id).await;
+        for t in props["Tags"].as_array().into_iter().flatten() {
+            let pair = (
+                t["Key"].as_str().unwrap().to_owned(),
+                t["Value"].as_str().unwrap().to_owned(),
+            );
+            assert!(
+                tags.contains(&pair),
+                "{example}: {name}: {pair:?} not in {tags:?}"
+            );
+        }
+    }
+    for (name, output) in template["Outputs"].as_object().into_iter().flatten() {
+        let value = stack.resolve(&output["Value"]);
+        assert!(
+            value.as_str().is_some_and(|v| !v.is_empty()),
+            "{example}: output {name} = {value}"
+        );
+    }
 }
 
 /// CloudFormation hands a custom resource its properties with every scalar as a string.
@@ -455,31 +466,7 @@ async fn deploy_custom(example: &str) -> usize {
             stack.models.insert(name.clone(), answer["Data"].clone());
         }
     }
-    for (name, props) in &declared {
-        let id = stack.attribute(name, "AccountId");
-        let id = id.as_str().unwrap();
-        if let Some(parent) = props["ParentIds"][0].as_str() {
-            assert_eq!(org.parent_of(id).await, parent, "{example}: {name}");
-        }
-        let tags = org.tags_of(id).await;
-        for t in props["Tags"].as_array().into_iter().flatten() {
-            let pair = (
-                t["Key"].as_str().unwrap().to_owned(),
-                t["Value"].as_str().unwrap().to_owned(),
-            );
-            assert!(
-                tags.contains(&pair),
-                "{example}: {name}: {pair:?} not in {tags:?}"
-            );
-        }
-    }
-    for (name, output) in template["Outputs"].as_object().into_iter().flatten() {
-        let value = stack.resolve(&output["Value"]);
-        assert!(
-            value.as_str().is_some_and(|v| !v.is_empty()),
-            "{example}: output {name} = {value}"
-        );
-    }
+    check_deployed(example, &org, &stack, &declared, &template).await;
     for wave in order.iter().rev() {
         for name in wave {
             let id = stack.attribute(name, "AccountId");

@@ -183,21 +183,11 @@ async fn guarded(
     };
     match tokio::time::timeout(backstop, task).await {
         Ok(Ok(outcome)) => outcome,
-        Ok(Err(e)) if e.is_panic() => {
-            let what = e.into_panic();
-            let text = what
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| what.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            warn!(panic = %text, "handler panicked");
-            failed(format!(
-                "InternalFailure: the handler failed unexpectedly: {text}"
-            ))
+        Ok(Err(e)) => {
+            let text = crate::step::panic_text(e);
+            warn!(error = %text, "handler task failed");
+            failed(format!("InternalFailure: {text}"))
         }
-        Ok(Err(e)) => failed(format!(
-            "InternalFailure: the handler task ended early: {e}"
-        )),
         Err(_) => {
             abort.abort();
             failed(format!(

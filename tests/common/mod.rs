@@ -354,6 +354,14 @@ impl Drop for Killed {
     }
 }
 
+/// cargo lambda, from CARGO_LAMBDA or the project's .venv (scripts/setup).
+fn cargo_lambda() -> PathBuf {
+    match std::env::var("CARGO_LAMBDA") {
+        Ok(p) => PathBuf::from(p),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
+    }
+}
+
 /// cargo lambda's runtime API emulator on a free loopback port, with the real `bootstrap`
 /// binary taking its invocations and talking to `moto`.
 pub struct Emulator {
@@ -365,10 +373,7 @@ pub struct Emulator {
 
 impl Emulator {
     pub async fn start(moto: &Moto) -> Emulator {
-        let cargo_lambda = match std::env::var("CARGO_LAMBDA") {
-            Ok(p) => PathBuf::from(p),
-            Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
-        };
+        let cargo_lambda = cargo_lambda();
         let port = free_port();
         let emulator = Killed(
             Command::new(cargo_lambda)
@@ -554,10 +559,7 @@ pub struct CustomFunction {
 
 impl CustomFunction {
     pub async fn start(moto: &Moto, processes: usize, invocation_seconds: u64) -> CustomFunction {
-        let cargo_lambda = match std::env::var("CARGO_LAMBDA") {
-            Ok(p) => PathBuf::from(p),
-            Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
-        };
+        let cargo_lambda = cargo_lambda();
         let port = free_port();
         let emulator = Killed(
             Command::new(cargo_lambda)
