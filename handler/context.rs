@@ -54,8 +54,22 @@ pub enum Stage {
     },
     /// CREATE: read the finished account back.
     DescribeCreated { account_id: AccountId },
-    /// UPDATE: compare with the live account and apply the difference.
-    ApplyUpdate,
+    /// UPDATE: compare with the live account and apply the difference. `settings` holds the
+    /// write-only values the first call's properties carried (pinned by the lifecycle before
+    /// the first run), since CloudFormation's callbacks pass the model back without them; absent
+    /// only in contexts written before they were kept.
+    ApplyUpdate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settings: Option<CreateSettings>,
+    },
+    /// DELETE (custom resources): the PhysicalResourceId names no account, because the Create
+    /// answered before its creation request settled (`request_id`, when it was known) or failed
+    /// before any request. Wait for that request, and delete by DeletionMode only an account
+    /// whose record names this declaration; none: nothing to delete.
+    ResolveCreation {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<CreateAccountRequestId>,
+    },
     /// DELETE: decide by DeletionMode: refuse, CloseAccount, or RemoveAccountFromOrganization.
     StartDelete,
     /// DELETE: wait until the account is no longer ACTIVE.
@@ -70,7 +84,8 @@ impl Stage {
             Stage::AwaitCreation { .. } => "awaitCreation",
             Stage::PlaceAccount { .. } => "placeAccount",
             Stage::DescribeCreated { .. } => "describeCreated",
-            Stage::ApplyUpdate => "applyUpdate",
+            Stage::ApplyUpdate { .. } => "applyUpdate",
+            Stage::ResolveCreation { .. } => "resolveCreation",
             Stage::StartDelete => "startDelete",
             Stage::AwaitClosure { .. } => "awaitClosure",
         }
@@ -83,8 +98,10 @@ impl Stage {
             | Stage::AwaitCreation { .. }
             | Stage::PlaceAccount { .. }
             | Stage::DescribeCreated { .. } => Action::Create,
-            Stage::ApplyUpdate => Action::Update,
-            Stage::StartDelete | Stage::AwaitClosure { .. } => Action::Delete,
+            Stage::ApplyUpdate { .. } => Action::Update,
+            Stage::ResolveCreation { .. } | Stage::StartDelete | Stage::AwaitClosure { .. } => {
+                Action::Delete
+            }
         }
     }
 }
@@ -96,6 +113,22 @@ impl CallbackContext {
             stage,
             attempt: 0,
         }
+    }
+
+    /// A fresh request's stage with the write-only values of its properties pinned, so that
+    /// every later callback (whose model CloudFormation sends without them) keeps them. Stages
+    /// that already carry them, or need none, are returned unchanged.
+    pub fn pinned(self, settings: impl FnOnce() -> Option<CreateSettings>) -> Self {
+        let stage = match self.stage {
+            Stage::StartCreate { settings: None } => Stage::StartCreate {
+                settings: settings(),
+            },
+            Stage::ApplyUpdate { settings: None } => Stage::ApplyUpdate {
+                settings: settings(),
+            },
+            other => other,
+        };
+        CallbackContext { stage, ..self }
     }
 
     /// The same stage once more (a poll or a retry).
@@ -148,7 +181,7 @@ impl CallbackContext {
     pub fn first(action: Action) -> CallbackContext {
         Self::new(match action {
             Action::Create => Stage::StartCreate { settings: None },
-            Action::Update => Stage::ApplyUpdate,
+            Action::Update => Stage::ApplyUpdate { settings: None },
             // READ and LIST have no stages; the dispatcher never asks for theirs.
             Action::Delete | Action::Read | Action::List => Stage::StartDelete,
         })
@@ -196,7 +229,7 @@ mod tests {
             CallbackContext::from_request(Action::Update, None)
                 .unwrap()
                 .stage,
-            Stage::ApplyUpdate
+            Stage::ApplyUpdate { settings: None }
         );
         assert_eq!(
             CallbackContext::from_request(Action::Delete, None)
@@ -208,7 +241,7 @@ mod tests {
 
     #[test]
     fn context_of_another_action_is_invalid_request() {
-        let v = CallbackContext::new(Stage::ApplyUpdate).to_json();
+        let v = CallbackContext::new(Stage::ApplyUpdate { settings: None }).to_json();
         let e = CallbackContext::from_request(Action::Delete, Some(&v)).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -235,5 +268,39 @@ mod tests {
             msg.starts_with("callbackContext.stage") && msg.contains("12 digits"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn an_update_context_written_before_settings_were_kept_still_reads() {
+        let old = json!({"version": 1, "stage": {"name": "applyUpdate"}, "attempt": 2});
+        let ctx = CallbackContext::from_request(Action::Update, Some(&old)).unwrap();
+        assert_eq!(ctx.stage, Stage::ApplyUpdate { settings: None });
+        // And a context without settings writes the same wire form as before.
+        assert_eq!(ctx.to_json(), old);
+    }
+
+    #[test]
+    fn pinning_fills_only_a_first_stage_that_lacks_the_write_only_values() {
+        let admin = CreateSettings {
+            role_name: "Admin".into(),
+            billing: BillingAccess::Deny,
+            gov_cloud: false,
+        };
+        let pinned = CallbackContext::first(Action::Update).pinned(|| Some(admin.clone()));
+        assert_eq!(
+            pinned.to_json(),
+            json!({"version": 1, "stage": {"name": "applyUpdate",
+                "settings": {"roleName": "Admin", "billing": "DENY", "govCloud": false}}, "attempt": 0})
+        );
+        // A callback's context keeps what the first call pinned, whatever the model says now.
+        let again = pinned.again().pinned(|| panic!("not asked again"));
+        assert_eq!(
+            again.stage,
+            Stage::ApplyUpdate {
+                settings: Some(admin.clone())
+            }
+        );
+        let close = CallbackContext::new(Stage::StartDelete).pinned(|| panic!("delete keeps none"));
+        assert_eq!(close.stage, Stage::StartDelete);
     }
 }

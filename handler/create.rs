@@ -23,8 +23,7 @@ use crate::backoff::{create_poll_delay, create_poll_wait, retry_delay};
 use crate::context::{CallbackContext, Stage};
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{
-    check_tag_count, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount,
-    ResourceModel,
+    check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
 };
 use crate::org::CreateRequest;
 use crate::read;
@@ -41,7 +40,10 @@ const CLOCK_SKEW_SECONDS: i64 = 10;
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     // Validation first: nothing reaches AWS unless the desired state is valid.
     let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
-    check_tag_count(&desired.effective_tags(&inv.request.stack_tags))?;
+    check_tags(
+        &desired.effective_tags(&inv.request.stack_tags),
+        &inv.request.stack_tags,
+    )?;
     let model = inv.incoming_model()?;
     match &ctx.stage {
         Stage::StartCreate { settings } => {
@@ -74,12 +76,13 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
             .await
         }
         Stage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
-        Stage::ApplyUpdate | Stage::StartDelete | Stage::AwaitClosure { .. } => {
-            Err(HandlerError::InvalidRequest(format!(
-                "callbackContext.stage: {} does not belong to CREATE",
-                ctx.stage.name()
-            )))
-        }
+        Stage::ApplyUpdate { .. }
+        | Stage::ResolveCreation { .. }
+        | Stage::StartDelete
+        | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
+            "callbackContext.stage: {} does not belong to CREATE",
+            ctx.stage.name()
+        ))),
     }
 }
 
@@ -232,7 +235,8 @@ async fn creation_step(
         }
         Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }
-        | Stage::ApplyUpdate
+        | Stage::ApplyUpdate { .. }
+        | Stage::ResolveCreation { .. }
         | Stage::StartDelete
         | Stage::AwaitClosure { .. } => Err(HandlerError::InternalFailure(format!(
             "stage {} is not a creation stage",

@@ -149,6 +149,8 @@ fn view(request: &HandlerRequest) -> Request {
         rollback: request.rollback,
         next_token: request.next_token.clone(),
         identifier_deadline: true,
+        // The caller's own credentials; imported accounts carry no record.
+        owned_only: false,
     }
 }
 

@@ -9,6 +9,7 @@ use tracing::warn;
 
 use crate::context::CallbackContext;
 use crate::error::{HandlerError, RetryClass};
+use crate::model::DesiredAccount;
 use crate::protocol::Action;
 use crate::step::{Invocation, Step};
 use crate::{create, delete, update};
@@ -42,6 +43,14 @@ pub async fn advance(
     write: Write,
     context: &CallbackContext,
 ) -> Result<Step, HandlerError> {
+    // The first call's properties are the only ones that carry the write-only values: pin them
+    // into the stage before it runs, so that a retry or callback of it keeps them.
+    let pinned = context.clone().pinned(|| {
+        DesiredAccount::from_properties(inv.request.resource_properties.as_ref())
+            .ok()
+            .map(|d| d.settings())
+    });
+    let context = &pinned;
     // A backstop one second past the budget: the actions stop within it themselves (create
     // turns a call cut off by the budget into a look for its own request).
     let backstop = inv.budget.remaining() + Duration::from_secs(1);

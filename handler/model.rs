@@ -332,8 +332,14 @@ pub struct CreateSettings {
 /// Organizations allows 50 tags on an account.
 pub const MAX_ACCOUNT_TAGS: usize = 50;
 
-/// The resource's and the stack's tags plus the handler's one record tag must fit in 50.
-pub fn check_tag_count(effective: &BTreeMap<String, String>) -> Result<(), HandlerError> {
+/// The resource's and the stack's tags plus the handler's one record tag must fit in 50, and
+/// each must be a tag Organizations accepts: a stack's tags reach CreateAccount and TagResource
+/// with the resource's own, but no schema checks them, and Organizations refuses a whole request
+/// for one bad tag (InvalidInputException). Checked before any call.
+pub fn check_tags(
+    effective: &BTreeMap<String, String>,
+    stack_tags: &BTreeMap<String, String>,
+) -> Result<(), HandlerError> {
     let total = effective.len() + 1;
     if total > MAX_ACCOUNT_TAGS {
         return Err(HandlerError::InvalidRequest(format!(
@@ -341,7 +347,51 @@ pub fn check_tag_count(effective: &BTreeMap<String, String>) -> Result<(), Handl
             effective.len()
         )));
     }
+    for (key, value) in effective {
+        // A resource tag of the same key wins over the stack's, so its value is the one sent.
+        let whose = match stack_tags.get(key) {
+            Some(v) if v == value => "stack tag",
+            _ => "tag",
+        };
+        if let Some(rule) = tag_rule_broken(key, value) {
+            return Err(HandlerError::InvalidRequest(format!(
+                "{whose} {}: {rule}",
+                lenient::quote(key)
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Organizations' TagKey (1-128) and TagValue (0-256) rule, `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`
+/// (the service model): which part breaks it, or None.
+pub fn tag_rule_broken(key: &str, value: &str) -> Option<String> {
+    static CHAR: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let allowed = CHAR.get_or_init(|| {
+        regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]$").expect("a valid pattern")
+    });
+    let bad = |s: &str| {
+        s.chars()
+            .find(|c| !allowed.is_match(c.encode_utf8(&mut [0; 4])))
+    };
+    const RULE: &str =
+        "only letters, digits, spaces and _ . : / = + - @ are allowed (Organizations' tag rule)";
+    let key_len = key.chars().count();
+    if !(1..=128).contains(&key_len) {
+        return Some(format!(
+            "the key has {key_len} characters; 1 to 128 are allowed"
+        ));
+    }
+    if let Some(c) = bad(key) {
+        return Some(format!("the key contains {c:?}; {RULE}"));
+    }
+    let value_len = value.chars().count();
+    if value_len > 256 {
+        return Some(format!(
+            "the value has {value_len} characters; at most 256 are allowed"
+        ));
+    }
+    bad(value).map(|c| format!("the value {} contains {c:?}; {RULE}", lenient::quote(value)))
 }
 
 /// A validated desired state: what CREATE and UPDATE work from.
@@ -598,10 +648,10 @@ mod tests {
     fn tags_beyond_fifty_with_the_record_fail_naming_the_count() {
         let tags: BTreeMap<String, String> =
             (0..49).map(|i| (format!("k{i}"), String::new())).collect();
-        check_tag_count(&tags).unwrap();
+        check_tags(&tags, &BTreeMap::new()).unwrap();
         let mut more = tags.clone();
         more.insert("one-more".into(), String::new());
-        let e = check_tag_count(&more).unwrap_err();
+        let e = check_tags(&more, &BTreeMap::new()).unwrap_err();
         assert_eq!(
             e.to_string(),
             "Tags: 50 resource and stack tags plus the handler's record tag make 51; an account can have at most 50 tags"
@@ -623,5 +673,39 @@ mod tests {
         assert_eq!(all.get("team").unwrap(), "mine");
         assert_eq!(all.get("cost").unwrap(), "1");
         assert!(!all.contains_key("aws:cloudformation:stack-name"));
+    }
+
+    #[test]
+    fn stack_tags_outside_organizations_tag_rule_are_refused_naming_the_tag() {
+        let resource = BTreeMap::from([("team".to_string(), "platform".to_string())]);
+        let stack = BTreeMap::from([("owner".to_string(), "platform {team}".to_string())]);
+        let mut effective = stack.clone();
+        effective.extend(resource);
+        let e = check_tags(&effective, &stack).unwrap_err();
+        assert_eq!(e.code(), crate::protocol::HandlerErrorCode::InvalidRequest);
+        assert_eq!(
+            e.to_string(),
+            "stack tag \"owner\": the value \"platform {team}\" contains '{'; only letters, digits, spaces and _ . : / = + - @ are allowed (Organizations' tag rule)"
+        );
+        for (k, v, says) in [
+            ("a\tb", "", "the key contains '\\t'"),
+            ("", "v", "the key has 0 characters"),
+            ("k", &"v".repeat(257), "at most 256"),
+            ("cost(centre)", "1", "the key contains '('"),
+        ] {
+            let tags = BTreeMap::from([(k.to_string(), v.to_string())]);
+            let e = check_tags(&tags, &tags).unwrap_err().to_string();
+            assert!(e.contains(says), "{k:?}: {e}");
+        }
+        // Letters and digits of any script, spaces (a no-break space too) and the punctuation
+        // the rule names pass; an empty value is allowed.
+        let fine = BTreeMap::from([
+            (
+                "Équipe 名前".to_string(),
+                "a_b.c:d/e=f+g-h@i\u{a0}٣".to_string(),
+            ),
+            ("empty".to_string(), String::new()),
+        ]);
+        check_tags(&fine, &BTreeMap::new()).unwrap();
     }
 }

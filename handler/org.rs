@@ -486,15 +486,31 @@ impl Organizations {
         Ok(())
     }
 
-    pub async fn close_account(&self, id: &AccountId) -> Result<(), HandlerError> {
-        self.client
+    /// CloseAccount. ConflictException means a close of this account is already under way
+    /// (another request's, or this one's earlier call whose answer was lost and which the SDK
+    /// retried): that is a close too, to be waited out, not a failure.
+    pub async fn close_account(&self, id: &AccountId) -> Result<Closing, HandlerError> {
+        match self
+            .client
             .close_account()
             .account_id(id.as_str())
             .send()
             .await
-            .map_err(|e| classify("CloseAccount", e))?;
-        Ok(())
+        {
+            Ok(_) => Ok(Closing::Requested),
+            Err(SdkError::ServiceError(se)) if se.err().is_conflict_exception() => {
+                Ok(Closing::AlreadyUnderWay)
+            }
+            Err(e) => Err(classify("CloseAccount", e)),
+        }
     }
+}
+
+/// How a CloseAccount call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    Requested,
+    AlreadyUnderWay,
 }
 
 /// The SDK's retries switched off, for calls that must not be repeated blindly.

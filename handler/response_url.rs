@@ -35,6 +35,38 @@ fn client() -> Result<&'static Https, String> {
         .map_err(Clone::clone)
 }
 
+/// Whether a ResponseURL may be answered: CloudFormation's presigned URLs are `https://`; plain
+/// `http://` is accepted only for loopback hosts (local tests and emulators), so a request can
+/// never make the function send an answer in clear text across a network.
+pub fn check(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e| format!("ResponseURL: not a URL ({e}); there is nowhere to answer"))?;
+    let host = uri.host().unwrap_or("");
+    if host.is_empty() {
+        return Err("ResponseURL: names no host; there is nowhere to answer".into());
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if is_loopback(host) => Ok(()),
+        Some("http") => Err(format!(
+            "ResponseURL: plain http:// is accepted only for loopback addresses, not {host}; CloudFormation's presigned URLs are https://"
+        )),
+        other => Err(format!(
+            "ResponseURL: scheme {} is not https; there is nowhere to answer",
+            other.unwrap_or("(none)")
+        )),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Why one PUT did not land, and whether another try may.
 struct Failure {
     message: String,
@@ -102,6 +134,41 @@ pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), String>
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
             Err(f) => return Err(format!("after {attempt} attempt(s): {}", f.message)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_urls_are_https_or_plain_http_to_loopback_only() {
+        for ok in [
+            "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?sig=1",
+            "http://127.0.0.1:9000/bucket/key?X-Amz-Signature=1",
+            "http://127.8.9.10/x",
+            "http://localhost:1/x",
+            "http://[::1]:8080/x",
+        ] {
+            assert_eq!(check(ok), Ok(()), "{ok}");
+        }
+        for (bad, says) in [
+            (
+                "http://10.0.0.8/x",
+                "only for loopback addresses, not 10.0.0.8",
+            ),
+            ("http://example.com/x", "not example.com"),
+            ("ftp://127.0.0.1/x", "scheme ftp"),
+            ("...", "scheme (none) is not https"),
+            ("https:///x", "not a URL"),
+            ("", "not a URL"),
+        ] {
+            let e = check(bad).unwrap_err();
+            assert!(
+                e.starts_with("ResponseURL: ") && e.contains(says),
+                "{bad}: {e}"
+            );
         }
     }
 }

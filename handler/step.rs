@@ -12,8 +12,9 @@ use tokio::time::Instant;
 use crate::backoff::{fnv1a, retry_delay};
 use crate::context::CallbackContext;
 use crate::error::{HandlerError, RetryClass};
-use crate::model::ResourceModel;
+use crate::model::{AccountId, ResourceModel};
 use crate::org::Organizations;
+use crate::translate::{Bookkeeping, TAG_RECORD};
 
 /// A write invocation may use at most this long: CloudFormation allows 60 s for the first
 /// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
@@ -78,6 +79,18 @@ pub struct Request {
     /// The door fails a create whose answer lacks the AccountId for too long (the registry's
     /// 60-second rule); a custom resource has no such rule, so its waits say nothing of it.
     pub identifier_deadline: bool,
+    /// Update and Delete change only an account whose record tag names this declaration. Set
+    /// for custom resources, which act with the function's own role (whoever can invoke the
+    /// function holds its power, so a request's word is not enough); the registry door acts with
+    /// the caller's own credentials and also manages imported accounts, which have no record.
+    pub owned_only: bool,
+}
+
+impl Request {
+    /// The stack's name, from its id (`arn:...:stack/NAME/UUID`).
+    pub fn stack_name(&self) -> Option<&str> {
+        self.stack_id.as_deref().and_then(|s| s.split('/').nth(1))
+    }
 }
 
 /// One invocation's view: the request, Organizations (as the caller in a registry request, as
@@ -102,6 +115,33 @@ impl Invocation<'_> {
             self.request.stack_id.as_deref().unwrap_or(""),
             logical,
         ))
+    }
+
+    /// Whether an account's record names this declaration as its creator.
+    pub fn owns(&self, book: &Bookkeeping) -> bool {
+        let identity = self.resource_identity();
+        identity.is_some() && book.resource == identity
+    }
+
+    /// Refuses, naming the account and what its record says, to change an account this
+    /// declaration did not create, when the request may act only on its own accounts.
+    pub fn ensure_owned(&self, id: &AccountId, book: &Bookkeeping) -> Result<(), HandlerError> {
+        if !self.request.owned_only || self.owns(book) {
+            return Ok(());
+        }
+        let record = match &book.resource {
+            Some(other) => {
+                format!("its record tag {TAG_RECORD} names another declaration (resource={other})")
+            }
+            None => format!(
+                "it has no record tag {TAG_RECORD}, so it was not created through this function"
+            ),
+        };
+        Err(HandlerError::AccessDenied(format!(
+            "Account {id} was not created by this resource ({} in stack {}): {record}. This function changes only accounts that its own custom resources created, whoever asks; nothing was changed",
+            self.request.logical_resource_id.as_deref().unwrap_or("?"),
+            self.request.stack_name().unwrap_or("?"),
+        )))
     }
 
     /// The model CloudFormation sent, decoded without the schema's rules.

@@ -346,8 +346,13 @@ pub fn service_error(
         | "SignatureDoesNotMatch" | "IncompleteSignature" | "MissingAuthenticationToken" => HandlerError::InvalidCredentials(text),
         "AWSOrganizationsNotInUseException" => HandlerError::InvalidRequest(format!(
             "{text} (the caller's account is not in an organization: call from the management account or a delegated administrator)")),
+        // ChildNotFoundException is ListParents' only not-found error (an account that left the
+        // organization): NotFound, whichever call of a READ, UPDATE or DELETE answers first.
         "AccountNotFoundException" | "AccountAlreadyClosedException" | "TargetNotFoundException"
-        | "CreateAccountStatusNotFoundException" => HandlerError::NotFound(text),
+        | "CreateAccountStatusNotFoundException" | "ChildNotFoundException" => HandlerError::NotFound(text),
+        // The resource's current state forbids the call (CloseAccount: a close under way, which
+        // the delete logic waits out before this table is reached).
+        "ConflictException" => HandlerError::Conflict(text),
         "ParentNotFoundException" | "DestinationParentNotFoundException" => {
             HandlerError::InvalidRequest(format!("ParentIds: {text}"))
         }
@@ -375,6 +380,10 @@ pub fn service_error(
                 HandlerError::InvalidRequest(format!(
                     "{text} (reason {r}: the account lacks information a standalone account needs. Sign in to the account as its root user and complete its contact information, payment method, support plan and phone verification (Organizations User Guide: removing a member account from your organization), then delete again; or set DeletionMode to CLOSE or REFUSE)"))
             }
+            // RemoveAccountFromOrganization: an account created in the organization cannot leave
+            // it until seven days after its creation (ConstraintViolationException reference).
+            "WAIT_PERIOD_ACTIVE" => HandlerError::InvalidRequest(format!(
+                "{text} (reason WAIT_PERIOD_ACTIVE: Organizations lets an account created in the organization leave it only once seven days have passed since its creation, so DeletionMode REMOVE cannot undo a fresh creation. Delete again after that, keep the account (DeletionPolicy: Retain, or delete-stack --retain-resources), or set DeletionMode to CLOSE to close it instead)")),
             "CLOSE_ACCOUNT_QUOTA_EXCEEDED" => HandlerError::ServiceLimit(format!(
                 "{text} (the organization may close only a share of its member accounts in a rolling 30 days; wait, or close the account from the console later)")),
             r if r.ends_with("_LIMIT_EXCEEDED") || r.ends_with("_QUOTA_EXCEEDED") => {
@@ -449,6 +458,15 @@ mod tests {
                 false,
             ),
             ("AccountNotFoundException", None, 400, C::NotFound, false),
+            ("ChildNotFoundException", None, 400, C::NotFound, false),
+            ("ConflictException", None, 400, C::ResourceConflict, false),
+            (
+                "ConstraintViolationException",
+                Some("WAIT_PERIOD_ACTIVE"),
+                400,
+                C::InvalidRequest,
+                false,
+            ),
             (
                 "ConcurrentModificationException",
                 None,
@@ -586,5 +604,25 @@ mod tests {
         let v = account_view(&a).unwrap();
         assert_eq!(v.status.as_deref(), Some("PENDING_CLOSURE"));
         assert!(!v.is_live());
+    }
+
+    #[test]
+    fn a_removal_refused_during_the_wait_period_says_when_and_what_else_to_do() {
+        let e = service_error(
+            "RemoveAccountFromOrganization",
+            "ConstraintViolationException",
+            "wait",
+            Some("WAIT_PERIOD_ACTIVE"),
+            400,
+        );
+        let text = e.to_string();
+        for needle in [
+            "seven days",
+            "REMOVE cannot undo a fresh creation",
+            "CLOSE",
+            "Retain",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
     }
 }

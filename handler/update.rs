@@ -9,19 +9,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::context::{CallbackContext, Stage};
 use crate::error::HandlerError;
-use crate::model::{check_tag_count, AccountId, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME};
+use crate::model::{
+    check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
+};
 use crate::read;
 use crate::step::{Invocation, Step};
 use crate::translate::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     match &ctx.stage {
-        Stage::ApplyUpdate => apply(inv).await,
+        Stage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
         Stage::StartCreate { .. }
         | Stage::FindOwnRequest { .. }
         | Stage::AwaitCreation { .. }
         | Stage::PlaceAccount { .. }
         | Stage::DescribeCreated { .. }
+        | Stage::ResolveCreation { .. }
         | Stage::StartDelete
         | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
             "callbackContext.stage: {} does not belong to UPDATE",
@@ -30,10 +33,19 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
     }
 }
 
-async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
-    let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+async fn apply(
+    inv: &Invocation<'_>,
+    pinned: Option<&CreateSettings>,
+) -> Result<Step, HandlerError> {
+    let mut desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    // On a callback the model lacks the write-only values; the first call pinned them.
+    if let Some(settings) = pinned {
+        desired.role_name = settings.role_name.clone();
+        desired.billing = settings.billing;
+        desired.gov_cloud = settings.gov_cloud;
+    }
     let desired_tags = desired.effective_tags(&inv.request.stack_tags);
-    check_tag_count(&desired_tags)?;
+    check_tags(&desired_tags, &inv.request.stack_tags)?;
     let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
     let id = match (&desired.account_id, &previous.account_id) {
         (Some(id), _) => id.clone(),
@@ -55,6 +67,7 @@ async fn apply(inv: &Invocation<'_>) -> Result<Step, HandlerError> {
         )));
     }
     let (live_tags, book) = split_tags(&tags);
+    inv.ensure_owned(&id, &book)?;
     // Everything that cannot change is checked before anything is changed.
     check_immutable(&desired, &live, &book, &previous, inv.request.rollback)?;
 

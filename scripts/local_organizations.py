@@ -22,12 +22,23 @@ instant creation is not done. This extension makes creation asynchronous and bou
 - RemoveAccountFromOrganization refuses an account made with CreateAccount (ConstraintViolation
   ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION): such an account lacks what a standalone
   account needs until its root user completes it. `standalone_ready` plays that done.
+- Tags are held to AWS's TagKey (1-128) and TagValue (0-256) rule, `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`
+  (botocore's model), on CreateAccount, CreateGovCloudAccount and TagResource: one bad tag fails
+  the whole request with InvalidInputException (moto accepts anything).
+- ListParents of an account that is not (or no longer) in the organization answers
+  ChildNotFoundException, its only not-found error (moto says AccountNotFoundException).
+- CloseAccount takes `closing_seconds` of wall-clock time in PENDING_CLOSURE before the account
+  is SUSPENDED (0, the default: at once, as moto does); a CloseAccount while a close is under way
+  is refused with ConflictException, and one of a closed account with
+  AccountAlreadyClosedException.
 - `latency_ms` delays every Organizations answer, as AWS's round trips of tens of milliseconds
   do (the benchmark uses it to show calls issued together).
 - Fault mode (opt-in, `faults` = a probability per call, seeded): throttling and HTTP 500 before
   the service acts, and, for changing calls, the answer dropped after the service acted (HTTP 500
   after the change was made: the caller cannot tell whether it happened).
-  `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting.
+  `lose_create_answers` = N drops the answers of the first N CreateAccount calls after acting,
+  `lose_close_answers` = N those of the first N CloseAccount calls (the SDK then retries).
+  `fault_kinds` (comma-separated: throttle, error, lost) limits the faults to those kinds.
 
 CloudWatch: the AWS SDKs now speak its smithy rpcv2-CBOR protocol, which moto lacks; requests in
 it are translated to moto's JSON protocol and the answers back to CBOR, so that a handler using
@@ -56,6 +67,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,8 +89,11 @@ DEFAULTS: dict[str, Any] = {
     "empty_pages": False,
     "faults": 0.0,
     "lose_create_answers": 0,
+    "lose_close_answers": 0,
     "standalone_ready": False,
     "latency_ms": 0,
+    "closing_seconds": 0.0,
+    "fault_kinds": "throttle,error,lost",
     "seed": 1,
 }
 
@@ -138,6 +153,7 @@ CALLS: Counter[str] = Counter()
 FAULTS: Counter[str] = Counter()
 CREATE_CALL_TIMES: deque[float] = deque()
 LOST_CREATE_ANSWERS = itertools.count()
+LOST_CLOSE_ANSWERS = itertools.count()
 
 
 class ConstraintViolation(ServiceException):
@@ -150,6 +166,47 @@ class ConstraintViolation(ServiceException):
 
 class TooManyRequests(ServiceException):
     code = "TooManyRequestsException"
+
+
+class InvalidInput(ServiceException):
+    code = "InvalidInputException"
+
+
+class ChildNotFound(ServiceException):
+    code = "ChildNotFoundException"
+
+
+class Conflict(ServiceException):
+    code = "ConflictException"
+
+
+# What TagKey and TagValue allow: Unicode letters (L*), separators (Z*), numbers (N*) and these.
+TAG_PUNCTUATION = set("_.:/=+-@")
+
+
+def tag_rule_broken(key: str, value: str) -> str | None:
+    def bad(text: str) -> str | None:
+        return next((c for c in text if c not in TAG_PUNCTUATION
+                     and unicodedata.category(c)[0] not in "LZN"), None)
+
+    if not 1 <= len(key) <= 128:
+        return f"tag key length {len(key)} is outside 1-128"
+    if len(value) > 256:
+        return f"tag value length {len(value)} is over 256"
+    for part, text in (("key", key), ("value", value)):
+        c = bad(text)
+        if c is not None:
+            return (f"1 validation error detected: Value at 'tags.{part}' failed to satisfy "
+                    f"constraint: Member must satisfy regular expression pattern: "
+                    f"[\\p{{L}}\\p{{Z}}\\p{{N}}_.:/=+\\-@]* ({c!r})")
+    return None
+
+
+def check_tags(tags: list[dict[str, str]] | None) -> None:
+    for tag in tags or []:
+        broken = tag_rule_broken(tag.get("Key", ""), tag.get("Value", ""))
+        if broken:
+            raise InvalidInput(broken)
 
 
 @dataclass
@@ -245,11 +302,13 @@ def settle_all() -> None:
     with LOCK:
         for backend, _ in list(LEDGERS.values()):
             settle(backend, now)
+        settle_closes(now)
 
 
 def create_account(self: Any, gov_cloud: bool = False, **kwargs: Any) -> dict[str, Any]:
     if self.org is None:
         raise AWSOrganizationsNotInUseException
+    check_tags(kwargs.get("Tags"))
     now = time.time()
     with LOCK:
         while CREATE_CALL_TIMES and CREATE_CALL_TIMES[0] < now - 1.0:
@@ -312,15 +371,48 @@ def remove_account_from_organization(self: Any, **kwargs: Any) -> None:
     return ORIGINAL_REMOVE_ACCOUNT(self, **kwargs)
 
 
+CLOSING: dict[str, tuple[Any, float]] = {}
+
+
 def close_account(self: Any, **kwargs: Any) -> None:
     # Closing keeps the account's e-mail address taken (email_taken looks at every account).
-    return ORIGINAL_CLOSE_ACCOUNT(self, **kwargs)
+    account = self.get_account_by_id(kwargs["AccountId"])
+    with LOCK:
+        if account.state == "PENDING_CLOSURE":
+            raise Conflict("The request failed because a close of this account is already in progress.")
+        if SETTINGS.closing_seconds <= 0:
+            return ORIGINAL_CLOSE_ACCOUNT(self, **kwargs)
+        if account.status == "SUSPENDED":
+            return ORIGINAL_CLOSE_ACCOUNT(self, **kwargs)  # AccountAlreadyClosedException
+        account.status = account.state = "PENDING_CLOSURE"
+        CLOSING[account.id] = (account, time.time() + SETTINGS.closing_seconds)
+
+
+def settle_closes(now: float) -> None:
+    for account_id, (account, due) in list(CLOSING.items()):
+        if due <= now:
+            account.status = account.state = "SUSPENDED"
+            del CLOSING[account_id]
+
+
+def list_parents(self: Any, **kwargs: Any) -> dict[str, Any]:
+    child = kwargs["ChildId"]
+    if re.fullmatch(r"[0-9]{12}", child) and not any(a.id == child for a in self.accounts):
+        raise ChildNotFound(f"We can't find an organizational unit (OU) or AWS account with the ChildId {child}.")
+    return ORIGINAL_LIST_PARENTS(self, **kwargs)
+
+
+def tag_resource(self: Any, **kwargs: Any) -> None:
+    check_tags(kwargs.get("Tags"))
+    return ORIGINAL_TAG_RESOURCE(self, **kwargs)
 
 
 ORIGINAL_CREATE_ACCOUNT = org_models.OrganizationsBackend.create_account
 ORIGINAL_DESCRIBE_STATUS = org_models.OrganizationsBackend.describe_create_account_status
 ORIGINAL_CLOSE_ACCOUNT = org_models.OrganizationsBackend.close_account
 ORIGINAL_REMOVE_ACCOUNT = org_models.OrganizationsBackend.remove_account_from_organization
+ORIGINAL_LIST_PARENTS = org_models.OrganizationsBackend.list_parents
+ORIGINAL_TAG_RESOURCE = org_models.OrganizationsBackend.tag_resource
 
 
 def install() -> None:
@@ -331,6 +423,8 @@ def install() -> None:
     B.list_create_account_status = list_create_account_status
     B.close_account = close_account
     B.remove_account_from_organization = remove_account_from_organization
+    B.list_parents = list_parents
+    B.tag_resource = tag_resource
 
     from moto.organizations import responses
 
@@ -380,7 +474,8 @@ class Middleware:
         with LOCK:
             CALLS[op] += 1
             roll = SETTINGS.rng.random()
-            kind = SETTINGS.rng.choice(["throttle", "error", "lost"])
+            kinds = [k.strip() for k in SETTINGS.fault_kinds.split(",") if k.strip()] or ["throttle"]
+            kind = SETTINGS.rng.choice(kinds)
         if op in PAGED_OPERATIONS and SETTINGS.empty_pages:
             answer = self.empty_page(op, environ, start_response)
             if answer is not None:
@@ -394,6 +489,10 @@ class Middleware:
             if kind == "error" or op not in CHANGING_OPERATIONS:
                 return error_response(start_response, "500 Internal Server Error", "ServiceException",
                                       "internal error (local fault mode)")
+            return self.act_then_lose_answer(environ, start_response)
+        if op == "CloseAccount" and next(LOST_CLOSE_ANSWERS) < SETTINGS.lose_close_answers:
+            with LOCK:
+                FAULTS["lost"] += 1
             return self.act_then_lose_answer(environ, start_response)
         if op == "CreateAccount" and next(LOST_CREATE_ANSWERS) < SETTINGS.lose_create_answers:
             with LOCK:

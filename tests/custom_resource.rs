@@ -7,6 +7,7 @@
 mod common;
 
 use common::{custom_event, response_urls, CustomFunction, Moto};
+use organizations_account_handler::custom::PROGRESS_KEY;
 use serde_json::{json, Value};
 
 fn props(name: &str, email: &str) -> Value {
@@ -495,4 +496,255 @@ fn the_sam_function_is_allowed_exactly_the_schema_permissions_and_to_invoke_itse
     needed.dedup();
     assert_eq!(granted, needed);
     assert_eq!(statements[1]["Action"], "lambda:InvokeFunction");
+}
+
+/// The account's State, as Organizations reports it.
+async fn state_of(org: &common::Org, id: &str) -> String {
+    let out = org
+        .client
+        .describe_account()
+        .account_id(id)
+        .send()
+        .await
+        .expect("describe account");
+    out.account().unwrap().state().unwrap().as_str().to_owned()
+}
+
+fn calls_of(calls: &Value, op: &str) -> u64 {
+    calls[op].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_updates_and_deletes_of_accounts_this_resource_did_not_create_change_nothing() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    // A member account made by hand, and one another declaration of this function created.
+    let hand = org
+        .create_by_hand("Hand Made", "hand-made@example.com")
+        .await;
+    let owner = play(
+        &moto,
+        &function,
+        "owner",
+        custom_event(
+            "Create",
+            "Owner",
+            "",
+            props("Owned", "owned@example.com"),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(owner["Status"], "SUCCESS", "{owner}");
+    let owned = owner["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let before = moto.calls().await;
+
+    let mut closing = props("Hand Made", "hand-made@example.com");
+    closing["DeletionMode"] = json!("CLOSE");
+    let delete = custom_event("Delete", "Intruder", "", closing.clone(), Some(&hand), None);
+    let answer = play(&moto, &function, "forged-delete", delete).await;
+    assert_failed(&answer, "AccessDenied");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&hand)
+            && reason.contains("no record tag")
+            && reason.contains("nothing was changed"),
+        "{answer}"
+    );
+    assert_eq!(answer["PhysicalResourceId"], hand.as_str());
+
+    let mut moved = closing.clone();
+    moved["ParentIds"] = json!([org.ou_b]);
+    let update = custom_event(
+        "Update",
+        "Intruder",
+        "",
+        moved,
+        Some(&hand),
+        Some(closing.clone()),
+    );
+    assert_failed(
+        &play(&moto, &function, "forged-update", update).await,
+        "AccessDenied",
+    );
+
+    // Another declaration's account: its record names that declaration.
+    let mut owned_props = props("Owned", "owned@example.com");
+    owned_props["DeletionMode"] = json!("CLOSE");
+    let delete = custom_event("Delete", "Intruder", "", owned_props, Some(&owned), None);
+    let answer = play(&moto, &function, "forged-delete-owned", delete).await;
+    assert_failed(&answer, "AccessDenied");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("names another declaration"),
+        "{answer}"
+    );
+
+    // Carried progress cannot point the function elsewhere: a Delete that names no account,
+    // with a forged hand-off saying "delete this one", is checked like any other.
+    let mut forged = custom_event(
+        "Delete",
+        "Intruder",
+        "",
+        closing,
+        Some("not-created:x"),
+        None,
+    );
+    forged[PROGRESS_KEY] = json!({"state": "continue",
+        "context": {"version": 1, "stage": {"name": "startDelete"}, "attempt": 0},
+        "model": {"AccountId": hand, "DeletionMode": "CLOSE"},
+        "started": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+        "handoffs": 0});
+    assert_failed(
+        &play(&moto, &function, "forged-progress", forged).await,
+        "AccessDenied",
+    );
+
+    let after = moto.calls().await;
+    for op in [
+        "CloseAccount",
+        "MoveAccount",
+        "TagResource",
+        "UntagResource",
+        "RemoveAccountFromOrganization",
+    ] {
+        assert_eq!(calls_of(&after, op), calls_of(&before, op), "{op}: {after}");
+    }
+    assert_eq!(state_of(&org, &hand).await, "ACTIVE");
+    assert_eq!(state_of(&org, &owned).await, "ACTIVE");
+    assert_eq!(org.parent_of(&hand).await, org.root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_answers_before_its_creation_settles_leaves_no_account_behind() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    // Creations take 15 s; the creates' ServiceTimeout (8 s) runs out first.
+    moto.configure(json!({"creation_seconds": 15})).await;
+    let function = CustomFunction::start(&moto, 2, 4).await;
+    let mut closing = props("Orphan Close", "orphan-close@example.com");
+    closing["DeletionMode"] = json!("CLOSE");
+    let kept = props("Orphan Kept", "orphan-kept@example.com");
+    let urls = response_urls(&moto, &["c-create", "k-create", "c-delete", "k-delete"]).await;
+    let mut physical = Vec::new();
+    for (i, (logical, p)) in [("OrphanClose", &closing), ("OrphanKept", &kept)]
+        .iter()
+        .enumerate()
+    {
+        let mut short = (*p).clone();
+        short["ServiceTimeout"] = json!("8");
+        function
+            .send(&custom_event(
+                "Create",
+                logical,
+                &urls[i].put,
+                short,
+                None,
+                None,
+            ))
+            .await;
+    }
+    for url in &urls[..2] {
+        let answer = url.answer(60).await;
+        assert_failed(&answer, "NotStabilized");
+        let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("creating:car-"), "{answer}");
+        physical.push(id);
+    }
+    // CloudFormation rolls back: a Delete with the failed Create's id (and a ServiceTimeout
+    // that lets it wait for the creation).
+    for (i, (logical, p)) in [("OrphanClose", &closing), ("OrphanKept", &kept)]
+        .iter()
+        .enumerate()
+    {
+        let mut waiting = (*p).clone();
+        waiting["ServiceTimeout"] = json!("120");
+        function
+            .send(&custom_event(
+                "Delete",
+                logical,
+                &urls[2 + i].put,
+                waiting,
+                Some(&physical[i]),
+                None,
+            ))
+            .await;
+    }
+    let closed = urls[2].answer(90).await;
+    assert_eq!(closed["Status"], "SUCCESS", "{closed}");
+    assert_eq!(closed["PhysicalResourceId"], physical[0].as_str());
+    let refused = urls[3].answer(90).await;
+    assert_failed(&refused, "InvalidRequest");
+    let reason = refused["Reason"].as_str().unwrap();
+    assert!(reason.contains("DeletionMode is REFUSE"), "{refused}");
+    // Each creation made exactly one account: the CLOSE one is closed, the other is named.
+    for (email, state) in [
+        ("orphan-close@example.com", "SUSPENDED"),
+        ("orphan-kept@example.com", "ACTIVE"),
+    ] {
+        assert_eq!(org.accounts_with_email(email).await, 1, "{email}");
+        let out = org.client.list_accounts().send().await.unwrap();
+        let account = out
+            .accounts()
+            .iter()
+            .find(|a| a.email() == Some(email))
+            .unwrap();
+        assert_eq!(account.state().unwrap().as_str(), state, "{email}");
+        if state == "ACTIVE" {
+            assert!(reason.contains(account.id().unwrap()), "{refused}");
+        }
+    }
+    assert_eq!(calls_of(&moto.calls().await, "CreateAccount"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cdk_on_event_outlasted_by_its_creation_hands_it_to_is_complete_with_a_settleable_id() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    // Ten-second invocations; creations take twelve.
+    moto.configure(json!({"creation_seconds": 12})).await;
+    let function = CustomFunction::start(&moto, 1, 10).await;
+    let event = custom_event(
+        "Create",
+        "CdkSlow",
+        "...",
+        props("Cdk Slow", "cdk-slow@example.com"),
+        None,
+        None,
+    );
+    let on_event = function
+        .call(&event)
+        .await
+        .expect("onEvent answers, never fails");
+    let pending = on_event["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(pending.starts_with("creating:car-"), "{on_event}");
+    let mut is_complete = event.clone();
+    for (k, v) in on_event.as_object().unwrap() {
+        is_complete[k] = v.clone();
+    }
+    let mut done = Value::Null;
+    for _ in 0..30 {
+        let answer = function
+            .call(&is_complete)
+            .await
+            .expect("isComplete answers");
+        if answer["IsComplete"] == true {
+            done = answer;
+            break;
+        }
+        assert!(answer.get("Data").is_none(), "{answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // The framework spreads isComplete's result over the event: the AccountId becomes the id.
+    let id = done["PhysicalResourceId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{done} {on_event}"))
+        .to_owned();
+    assert!(id.len() == 12, "{done}");
+    assert_eq!(done["Data"]["AccountId"], id.as_str());
+    assert_eq!(calls_of(&moto.calls().await, "CreateAccount"), 1);
 }

@@ -126,13 +126,22 @@ pub fn on_event(physical_id: &str, data: BTreeMap<String, String>, progress: &Pr
     serde_json::to_value(&response).unwrap_or(Value::Null)
 }
 
-/// CDK isComplete's answer.
-pub fn is_complete(done: Option<BTreeMap<String, String>>) -> Value {
-    match done {
-        Some(data) if !data.is_empty() => json!({"IsComplete": true, "Data": data}),
-        Some(_) => json!({"IsComplete": true}),
-        None => json!({"IsComplete": false}),
+/// CDK isComplete's answer: `None` while not complete (no Data then: the framework refuses
+/// it), else complete with the Data and, for a Create that onEvent could only answer with its
+/// pending id, the AccountId (the framework spreads isComplete's result over the event it
+/// answers CloudFormation with, so this becomes the PhysicalResourceId).
+pub fn is_complete(done: Option<(Option<&str>, BTreeMap<String, String>)>) -> Value {
+    let Some((physical_id, data)) = done else {
+        return json!({"IsComplete": false});
+    };
+    let mut answer = json!({"IsComplete": true});
+    if let Some(id) = physical_id {
+        answer["PhysicalResourceId"] = json!(id);
     }
+    if !data.is_empty() {
+        answer["Data"] = json!(data);
+    }
+    answer
 }
 
 #[cfg(test)]

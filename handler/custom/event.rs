@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::backoff::fnv1a;
-use crate::context::CallbackContext;
+use crate::context::{CallbackContext, Stage};
 use crate::error::HandlerError;
 use crate::lifecycle::Write;
-use crate::model::AccountId;
+use crate::model::{AccountId, CreateAccountRequestId};
 use crate::step::Request;
 
 /// The key under which the state travels to a later invocation (the self-invoke's payload, or
@@ -28,6 +28,11 @@ pub const PROGRESS_KEY: &str = "OrganizationsAccountProgress";
 /// The start of the PhysicalResourceId answered for a Create that made no account; the rollback
 /// Delete that follows recognises it (any id that is not an AccountId) as nothing to delete.
 pub const NOT_CREATED: &str = "not-created:";
+
+/// The start of the PhysicalResourceId answered for a Create that had to answer while its
+/// creation request (the id that follows) was still in flight: the rollback Delete waits for
+/// that request and deletes, by DeletionMode, the account it made for this declaration.
+pub const CREATING: &str = "creating:";
 
 /// CloudFormation's limit for a custom resource's ServiceTimeout, and its default.
 pub const MAX_SERVICE_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -73,6 +78,15 @@ impl Echo {
     pub fn not_created(&self) -> String {
         format!("{NOT_CREATED}{}", self.request_id)
     }
+
+    /// The id a Create answers with at `context`, when its AccountId is not known: the creation
+    /// request in flight when there is one, so that the rollback Delete can settle it.
+    pub fn pending_create(&self, context: &CallbackContext) -> String {
+        match &context.stage {
+            Stage::AwaitCreation { request_id, .. } => format!("{CREATING}{request_id}"),
+            _ => self.not_created(),
+        }
+    }
 }
 
 /// Where a custom resource's work stands between invocations.
@@ -95,6 +109,19 @@ pub enum Progress {
     },
 }
 
+impl CustomRequest {
+    /// The stage a request starts with when no progress is carried: a Delete whose physical id
+    /// names no account first settles what its Create may have started.
+    pub fn first_stage(&self) -> CallbackContext {
+        match (self.write, &self.account_id) {
+            (Write::Delete, None) => CallbackContext::new(Stage::ResolveCreation {
+                request_id: self.pending_request.clone(),
+            }),
+            (write, _) => write.first_stage(),
+        }
+    }
+}
+
 /// A custom-resource request, understood.
 #[derive(Debug, Clone)]
 pub struct CustomRequest {
@@ -104,6 +131,8 @@ pub struct CustomRequest {
     pub view: Request,
     /// Update, Delete: the AccountId the resource stands for, when PhysicalResourceId is one.
     pub account_id: Option<AccountId>,
+    /// Delete: the creation request a Create answered with before it settled (`creating:`).
+    pub pending_request: Option<CreateAccountRequestId>,
     pub service_timeout: Duration,
     pub progress: Option<Progress>,
     pub seed: u64,
@@ -170,10 +199,25 @@ pub fn parse(payload: &Value) -> Result<CustomRequest, HandlerError> {
             props.insert("AccountId".into(), Value::String(id.as_str().to_owned()));
         }
     }
+    let pending_request = match write {
+        Write::Delete => physical
+            .as_deref()
+            .and_then(|p| p.strip_prefix(CREATING))
+            .and_then(|r| CreateAccountRequestId::parse(r).ok()),
+        Write::Create | Write::Update => None,
+    };
     // A later invocation continues from the model the last step returned, as CloudFormation's
-    // callback loop does for the registry type.
+    // callback loop does for the registry type. The account it acts on is the one the request
+    // names, whatever the carried progress says (and each changing step checks the account's
+    // record itself).
     let current = match &progress {
-        Some(Progress::Continue { model, .. }) => model.clone(),
+        Some(Progress::Continue { model, .. }) => {
+            let mut model = model.clone();
+            if let (Some(id), Some(obj)) = (&account_id, model.as_object_mut()) {
+                obj.insert("AccountId".into(), Value::String(id.as_str().to_owned()));
+            }
+            model
+        }
         Some(Progress::Finished) | None => Value::Object(properties),
     };
     let seed = fnv1a(&[&request_id, &logical]);
@@ -184,9 +228,12 @@ pub fn parse(payload: &Value) -> Result<CustomRequest, HandlerError> {
             logical_resource_id: Some(logical),
             resource_properties: Some(current),
             previous_resource_properties: previous.map(Value::Object),
+            // The function's own role acts: only on accounts this declaration created.
+            owned_only: true,
             ..Request::default()
         },
         account_id,
+        pending_request,
         service_timeout,
         progress,
         seed,
@@ -211,6 +258,7 @@ pub fn schema_properties(
         }
     };
     props.remove("ServiceToken");
+    // CloudFormation sends 1 to 3600 as a string; whitespace aside, nothing else is guessed at.
     let timeout = match props.remove("ServiceTimeout") {
         None | Some(Value::Null) => MAX_SERVICE_TIMEOUT,
         Some(v) => {

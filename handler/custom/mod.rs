@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
+use crate::context::CallbackContext;
 use crate::error::HandlerError;
 use crate::invoke::SelfInvoke;
 use crate::lifecycle::{self, Write};
@@ -87,14 +88,12 @@ pub async fn handle(
             Some(_) => Mode::CdkIsComplete,
             None => Mode::CdkOnEvent,
         }
-    } else if echo.response_url.starts_with("https://") || echo.response_url.starts_with("http://")
-    {
-        Mode::ResponseUrl
     } else {
-        error!("a custom-resource request without a usable ResponseURL cannot be answered");
-        return Err(
-            "ResponseURL: missing or not an http(s) URL; there is nowhere to answer".into(),
-        );
+        if let Err(e) = response_url::check(&echo.response_url) {
+            error!(error = %e, "a custom-resource request without a usable ResponseURL cannot be answered");
+            return Err(e);
+        }
+        Mode::ResponseUrl
     };
     let span = tracing::info_span!(
         "custom_resource",
@@ -103,32 +102,53 @@ pub async fn handle(
         mode = ?mode,
     );
     async move {
-        if mode == Mode::CdkIsComplete && matches!(payload.get(PROGRESS_KEY).map(finished), Some(true)) {
-            return Ok(answer::is_complete(Some(BTreeMap::new())));
+        if mode == Mode::CdkIsComplete
+            && matches!(payload.get(PROGRESS_KEY).map(finished), Some(true))
+        {
+            return Ok(answer::is_complete(Some((None, BTreeMap::new()))));
         }
         let outcome = guarded(clients, &payload, &echo, deadline).await;
         info!(outcome = ?outcome_name(&outcome), "worked");
         match mode {
-            Mode::ResponseUrl => answer_url(clients, &payload, &echo, outcome, deadline, invoked_function_arn).await,
+            Mode::ResponseUrl => {
+                answer_url(
+                    clients,
+                    &payload,
+                    &echo,
+                    outcome,
+                    deadline,
+                    invoked_function_arn,
+                )
+                .await
+            }
             Mode::CdkOnEvent => match outcome {
                 Outcome::Answered(Answer::Success { physical_id, data }) => {
                     Ok(answer::on_event(&physical_id, data, &Progress::Finished))
                 }
                 Outcome::Answered(Answer::Failed { reason, .. }) => Err(reason),
-                Outcome::Pending { account_id: None, note, .. } if echo.request_type == "Create" => Err(format!(
-                    "the account's creation did not finish within this onEvent invocation, so its \
-                     PhysicalResourceId (the AccountId) is not known yet; give the onEvent function a \
-                     longer timeout (5 minutes or more). Last: {note}"
-                )),
-                Outcome::Pending { progress, account_id, .. } => {
+                // Never a failure while a creation may be in flight: the framework would answer
+                // with its CREATE_FAILED marker and skip the rollback Delete, leaving the account
+                // to no stack. The pending id goes out instead, isComplete goes on from the
+                // progress, and a timeout's rollback Delete can settle the request.
+                Outcome::Pending {
+                    progress,
+                    account_id,
+                    ..
+                } => {
                     let physical = account_id
                         .or(echo.physical_resource_id.clone())
-                        .unwrap_or_else(|| echo.not_created());
+                        .unwrap_or_else(|| match &progress {
+                            Progress::Continue { context, .. } => echo.pending_create(context),
+                            Progress::Finished => echo.not_created(),
+                        });
                     Ok(answer::on_event(&physical, BTreeMap::new(), &progress))
                 }
             },
             Mode::CdkIsComplete => match outcome {
-                Outcome::Answered(Answer::Success { data, .. }) => Ok(answer::is_complete(Some(data))),
+                Outcome::Answered(Answer::Success { physical_id, data }) => {
+                    let created = (echo.request_type == "Create").then_some(physical_id.as_str());
+                    Ok(answer::is_complete(Some((created, data))))
+                }
                 Outcome::Answered(Answer::Failed { reason, .. }) => Err(reason),
                 Outcome::Pending { .. } => Ok(answer::is_complete(None)),
             },
@@ -208,7 +228,8 @@ fn now_secs() -> u64 {
 /// What remains of the resource's ServiceTimeout (less a margin to answer in), from `started`.
 fn service_left(started: u64, timeout: Duration) -> Duration {
     let margin = (timeout / 10).clamp(Duration::from_secs(2), Duration::from_secs(30));
-    let end = started + (timeout - margin).as_secs();
+    // A ServiceTimeout shorter than the margin leaves nothing (never an overflow).
+    let end = started.saturating_add(timeout.saturating_sub(margin).as_secs());
     Duration::from_secs(end.saturating_sub(now_secs()))
 }
 
@@ -234,26 +255,16 @@ async fn work(
             handoffs,
             ..
         }) => (context.clone(), *started, *handoffs),
-        Some(Progress::Finished) | None => (req.write.first_stage(), now_secs(), 0),
+        Some(Progress::Finished) | None => (req.first_stage(), now_secs(), 0),
     };
-    match (req.write, &req.account_id) {
-        (Write::Create, _) | (Write::Update, Some(_)) | (Write::Delete, Some(_)) => {}
-        (Write::Delete, None) => {
-            info!(physical_resource_id = %unchanged, "names no account: nothing to delete");
-            return Outcome::Answered(Answer::Success {
-                physical_id: unchanged,
-                data: BTreeMap::new(),
-            });
-        }
-        (Write::Update, None) => {
-            return Outcome::Answered(failed(
-                unchanged.clone(),
-                &HandlerError::InvalidRequest(format!(
+    if let (Write::Update, None) = (req.write, &req.account_id) {
+        return Outcome::Answered(failed(
+            unchanged.clone(),
+            &HandlerError::InvalidRequest(format!(
                 "PhysicalResourceId: {unchanged} is not an AccountId (12 digits); this resource \
-                     never created an account, so there is nothing to update"
+                 never created an account, so there is nothing to update"
             )),
-            ))
-        }
+        ));
     }
     let budget = Budget::new(
         cap.min(service_left(started, req.service_timeout)),
@@ -262,8 +273,12 @@ async fn work(
     let org = clients.for_function();
     let mut view = req.view.clone();
     let mut account_id = req.account_id.as_ref().map(|a| a.as_str().to_owned());
-    let physical = |account_id: &Option<String>| match req.write {
-        Write::Create => account_id.clone().unwrap_or_else(|| echo.not_created()),
+    // A Create without its AccountId yet answers with the request in flight, if any, so that
+    // its rollback Delete can settle it (no account is left that no stack knows).
+    let physical = |account_id: &Option<String>, context: &CallbackContext| match req.write {
+        Write::Create => account_id
+            .clone()
+            .unwrap_or_else(|| echo.pending_create(context)),
         Write::Update | Write::Delete => unchanged.clone(),
     };
     loop {
@@ -282,7 +297,7 @@ async fn work(
             Ok(Step::Done(model)) => {
                 let id = model.account_id.clone().or(account_id);
                 return Outcome::Answered(Answer::Success {
-                    physical_id: physical(&id),
+                    physical_id: physical(&id, &context),
                     data: data(&model),
                 });
             }
@@ -302,7 +317,7 @@ async fn work(
                 let wait = Duration::from_secs(delay.into());
                 if service_left(started, req.service_timeout) <= wait + STEP {
                     return Outcome::Answered(Answer::Failed {
-                        physical_id: physical(&account_id),
+                        physical_id: physical(&account_id, &next),
                         reason: format!(
                             "NotStabilized: the resource's ServiceTimeout ({} s) is nearly spent \
                              after {handoffs} hand-off(s); last: {message}",
@@ -337,7 +352,7 @@ async fn work(
                     data: BTreeMap::new(),
                 });
             }
-            Err(e) => return Outcome::Answered(failed(physical(&account_id), &e)),
+            Err(e) => return Outcome::Answered(failed(physical(&account_id, &context), &e)),
         }
     }
 }
@@ -395,8 +410,13 @@ async fn answer_url(
                 Err(e) => {
                     error!(error = %e, "could not hand the wait to a later invocation");
                     Answer::Failed {
-                        physical_id: match echo.request_type.as_str() {
-                            "Create" => account_id.unwrap_or_else(|| echo.not_created()),
+                        physical_id: match (echo.request_type.as_str(), &progress) {
+                            ("Create", Progress::Continue { context, .. }) => {
+                                account_id.unwrap_or_else(|| echo.pending_create(context))
+                            }
+                            ("Create", Progress::Finished) => {
+                                account_id.unwrap_or_else(|| echo.not_created())
+                            }
                             _ => echo
                                 .physical_resource_id
                                 .clone()

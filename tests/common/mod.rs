@@ -296,6 +296,40 @@ impl Org {
             .collect()
     }
 
+    /// An account made outside CloudFormation (no record tag), as a person would in the console;
+    /// waits until its creation succeeded.
+    pub async fn create_by_hand(&self, name: &str, email: &str) -> String {
+        let out = self
+            .client
+            .create_account()
+            .account_name(name)
+            .email(email)
+            .send()
+            .await
+            .expect("create account by hand");
+        let request = out
+            .create_account_status()
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_owned();
+        for _ in 0..120 {
+            let status = self
+                .client
+                .describe_create_account_status()
+                .create_account_request_id(&request)
+                .send()
+                .await
+                .expect("describe creation");
+            let status = status.create_account_status().unwrap();
+            if let Some(id) = status.account_id() {
+                return id.to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        panic!("the hand-made account was not created in time");
+    }
+
     pub async fn accounts_with_email(&self, email: &str) -> usize {
         let mut n = 0;
         let mut token = None;
