@@ -285,3 +285,57 @@ async fn listings_that_start_with_an_empty_page_are_followed_to_the_end() {
     assert!(listed.progress.lines().count() >= 2, "{}", listed.progress);
     assert!(listed.event["resourceModels"].to_string().contains(&id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_and_rollback_of_an_account_with_non_default_write_only_values_survive_throttling() {
+    // CloudFormation sends each callback's model without RoleName, IamUserAccessToBilling and
+    // CreateGovCloudAccount (the driver does the same): the first call's values must last.
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let created = json!({"AccountName": "Kept Role", "Email": "kept-role@example.com",
+        "RoleName": "PlatformAdmin", "IamUserAccessToBilling": "DENY",
+        "Tags": [{"Key": "team", "Value": "a"}]});
+    let o = moto
+        .driver(&["--action", "CREATE", "--properties", &created.to_string()])
+        .await;
+    assert_eq!(o.code, 0, "{o:?}");
+    let id = o.account_id();
+    let mut previous = created.clone();
+    previous["AccountId"] = json!(id);
+    let mut desired = previous.clone();
+    desired["Tags"] = json!([{"Key": "team", "Value": "b"}]);
+    desired["ParentIds"] = json!([org.ou_a]);
+    // Throttling only, on half the calls (seeded), so every step meets it sooner or later.
+    moto.configure(json!({"faults": 0.5, "fault_kinds": "throttle", "seed": 11}))
+        .await;
+    let update = |desired: &Value, previous: &Value, rollback: bool| {
+        let mut args = vec![
+            "--action".to_owned(),
+            "UPDATE".into(),
+            "--properties".into(),
+            desired.to_string(),
+            "--previous".into(),
+            previous.to_string(),
+        ];
+        if rollback {
+            args.push("--rollback".into());
+        }
+        run_driver(moto.endpoint.clone(), args)
+    };
+    let updated = update(&desired, &previous, false).await;
+    assert_eq!(updated.code, 0, "{updated:?}");
+    assert!(
+        updated.progress.contains("IN_PROGRESS") && updated.progress.contains("Rate exceeded"),
+        "the update met throttling and went on through callbacks: {}",
+        updated.progress
+    );
+    // A later failure in the stack rolls the update back, under the same throttling.
+    let rolled = update(&previous, &desired, true).await;
+    assert_eq!(rolled.code, 0, "{rolled:?}");
+    moto.configure(json!({"faults": 0})).await;
+    assert!(moto.faults().await["throttle"].as_u64().unwrap() >= 2);
+    let tags = org.tags_of(&id).await;
+    assert!(tags.contains(&("team".into(), "a".into())), "{tags:?}");
+    // The rolled-back template names no parent where the update named one: back to the root.
+    assert_eq!(org.parent_of(&id).await, org.root);
+}

@@ -235,3 +235,95 @@ async fn rollback_after_an_outside_rename_succeeds_without_changing_anything() {
         .unwrap();
     assert_eq!(live.account().unwrap().name(), Some("Payments Prod"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_that_left_the_organization_is_not_found_whichever_call_answers_first() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    moto.configure(json!({"standalone_ready": true})).await;
+    let props =
+        json!({"AccountName": "Gone", "Email": "gone@example.com", "DeletionMode": "REMOVE"});
+    let id = create(&moto, "Gone", &props).await.account_id();
+    assert_eq!(delete(&moto, "Gone", &props, &id).await.code, 0);
+    // ListParents answers ChildNotFoundException for it (its only not-found error), and READ
+    // and UPDATE issue it beside DescribeAccount: NotFound every time.
+    let listed = org.client.list_parents().child_id(&id).send().await;
+    let err = listed.expect_err("left the organization");
+    assert!(err.into_service_error().is_child_not_found_exception());
+    for _ in 0..5 {
+        assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
+    }
+    let mut model = props.clone();
+    model["AccountId"] = json!(id);
+    let mut moved = model.clone();
+    moved["ParentIds"] = json!([org.ou_a]);
+    assert_eq!(
+        update(&moto, &model, &moved, &[]).await.error_code(),
+        "NotFound"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_close_whose_answer_was_lost_is_waited_out_when_the_retry_meets_the_close_under_way() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Closing Twice", "Email": "closing-twice@example.com", "DeletionMode": "CLOSE"});
+    let id = create(&moto, "ClosingTwice", &props).await.account_id();
+    // The close takes 3 s; the first CloseAccount's answer is lost after it acted, so the SDK's
+    // retry meets the close under way (ConflictException).
+    moto.configure(json!({"closing_seconds": 3, "lose_close_answers": 1}))
+        .await;
+    let deleted = delete(&moto, "ClosingTwice", &props, &id).await;
+    assert_eq!(deleted.code, 0, "{deleted:?}");
+    assert!(moto.calls().await["CloseAccount"].as_u64().unwrap() >= 2);
+    // A close under way is no longer ACTIVE: the delete is done, as CloudFormation expects.
+    assert_eq!(state_of(&org, &id).await, "PENDING_CLOSURE");
+    assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_outside_organizations_rule_fail_before_any_call_and_the_local_endpoint_refuses_them()
+{
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let before = moto.calls().await;
+    let props = json!({"AccountName": "Curly", "Email": "curly@example.com"});
+    let o = moto
+        .driver(&[
+            "--action",
+            "CREATE",
+            "--properties",
+            &props.to_string(),
+            "--stack-tags",
+            &json!({"owner": "platform {team}"}).to_string(),
+        ])
+        .await;
+    assert_eq!(o.error_code(), "InvalidRequest", "{o:?}");
+    assert!(
+        o.message()
+            .starts_with("stack tag \"owner\": the value \"platform {team}\" contains '{'"),
+        "{}",
+        o.message()
+    );
+    assert_eq!(moto.calls().await, before, "no call at all");
+    // The local endpoint is as strict as AWS, so the rule cannot drift unnoticed.
+    let refused = org
+        .client
+        .create_account()
+        .account_name("Curly")
+        .email("curly@example.com")
+        .tags(
+            aws_sdk_organizations::types::Tag::builder()
+                .key("owner")
+                .value("platform {team}")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        refused.into_service_error().meta().code(),
+        Some("InvalidInputException")
+    );
+}
