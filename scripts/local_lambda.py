@@ -6,13 +6,16 @@ blocks until the client gives up). Lambda instead answers 202 at once and runs t
 later, which is what a custom resource's hand-off to a later invocation relies on, and how
 CloudFormation itself invokes a custom resource's function. This proxy does exactly that: Event
 invokes are answered 202 and delivered to the emulator from a thread; everything else passes
-through unchanged. GET /_local_lambda/stats counts both kinds.
+through unchanged. The emulator serves its one function as "_" and sends no ARN, so every function
+name or ARN in an invoke path is mapped to it (the function knows its own name from
+AWS_LAMBDA_FUNCTION_NAME). GET /_local_lambda/stats counts both kinds.
 
 usage: local_lambda.py --port P --emulator http://127.0.0.1:E
 """
 import argparse
 import collections
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -55,6 +58,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.path = re.sub(r"^/2015-03-31/functions/[^/]+/invocations", "/2015-03-31/functions/_/invocations", self.path)
         kind = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         headers = {"Content-Type": "application/json"}
         if kind == "Event":

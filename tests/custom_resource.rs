@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{custom_event, response_urls, CustomFunction, Moto};
+use common::{custom_event, response_urls, CustomFunction, Moto, FRAMEWORK_TOKEN};
 use organizations_account_handler::custom::PROGRESS_KEY;
 use serde_json::{json, Value};
 
@@ -272,8 +272,10 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     let mut base = props("Cdk", "cdk@example.com");
     base["ParentIds"] = json!([org.ou_b]);
     base["DeletionMode"] = json!("CLOSE");
-    // The framework replaces ResponseURL with "..." before invoking a user handler.
-    let event = custom_event("Create", "Cdk", "...", base.clone(), None, None);
+    // The framework invokes its user handlers with the real event (presigned ResponseURL
+    // included) and answers CloudFormation itself; its own onEvent function is the ServiceToken.
+    let url = response_urls(&moto, &["cdk"]).await.remove(0);
+    let event = cdk_event("Create", "Cdk", &url.put, base.clone(), None, None);
     let on_event = function.call(&event).await.expect("onEvent answers");
     let id = on_event["PhysicalResourceId"].as_str().unwrap().to_owned();
     assert!(id.len() == 12, "{on_event}");
@@ -302,10 +304,10 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     // A refused change is a function error, which the framework answers FAILED with.
     let mut renamed = base.clone();
     renamed["AccountName"] = json!("Cdk Renamed");
-    let update = custom_event(
+    let update = cdk_event(
         "Update",
         "Cdk",
-        "...",
+        &url.put,
         renamed,
         Some(&id),
         Some(base.clone()),
@@ -315,6 +317,30 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
         .await
         .expect_err("a refused rename fails");
     assert!(error.starts_with("NotUpdatable: "), "{error}");
+    // The framework's answer is the only one: the function never PUT.
+    assert_eq!(url.read().await, None);
+}
+
+/// A request as the CDK provider framework passes it on: the ServiceToken is the framework's.
+fn cdk_event(
+    request_type: &str,
+    logical_id: &str,
+    response_url: &str,
+    properties: Value,
+    physical_id: Option<&str>,
+    old_properties: Option<Value>,
+) -> Value {
+    let mut event = custom_event(
+        request_type,
+        logical_id,
+        response_url,
+        properties,
+        physical_id,
+        old_properties,
+    );
+    event["ServiceToken"] = json!(FRAMEWORK_TOKEN);
+    event["ResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_TOKEN);
+    event
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -720,10 +746,11 @@ async fn a_cdk_on_event_outlasted_by_its_creation_hands_it_to_is_complete_with_a
     // Ten-second invocations; creations take twelve.
     moto.configure(json!({"creation_seconds": 12})).await;
     let function = CustomFunction::start(&moto, 1, 10).await;
-    let event = custom_event(
+    let url = response_urls(&moto, &["cdk-slow"]).await.remove(0);
+    let event = cdk_event(
         "Create",
         "CdkSlow",
-        "...",
+        &url.put,
         props("Cdk Slow", "cdk-slow@example.com"),
         None,
         None,
@@ -759,4 +786,9 @@ async fn a_cdk_on_event_outlasted_by_its_creation_hands_it_to_is_complete_with_a
     assert!(id.len() == 12, "{done}");
     assert_eq!(done["Data"]["AccountId"], id.as_str());
     assert_eq!(calls_of(&moto.calls().await, "CreateAccount"), 1);
+    assert_eq!(
+        url.read().await,
+        None,
+        "the framework answers, never the function"
+    );
 }

@@ -89,6 +89,37 @@ impl Echo {
     }
 }
 
+/// The function a ServiceToken or Lambda ARN names, without qualifier: `arn:P:lambda:R:A:function:
+/// NAME[:QUALIFIER]`, `A:function:NAME[:QUALIFIER]` or `NAME[:QUALIFIER]`.
+pub fn function_name(token: &str) -> Option<&str> {
+    let parts: Vec<&str> = token.split(':').collect();
+    let name = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name, ..] => *name,
+        [_, "function", name, ..] => *name,
+        [name, ..] => *name,
+        [] => return None,
+    };
+    Some(name).filter(|n| !n.is_empty())
+}
+
+/// Whether the CDK provider framework sent this request rather than CloudFormation. The
+/// framework invokes its user handlers with the real event, presigned ResponseURL included
+/// (aws-cdk-lib's framework.js), and answers CloudFormation itself; what gives it away is the
+/// ServiceToken, which names the framework's onEvent function, not this one. CloudFormation
+/// invokes the function the ServiceToken names (this one, possibly through an alias).
+pub fn called_by_framework(payload: &Value, own_name: Option<&str>) -> bool {
+    let token = payload
+        .pointer("/ResourceProperties/ServiceToken")
+        .or_else(|| payload.get("ServiceToken"))
+        .and_then(Value::as_str)
+        .and_then(function_name);
+    match (token, own_name) {
+        (Some(token), Some(own)) => token != own,
+        // Without both names there is nothing to tell by: answer CloudFormation as usual.
+        _ => false,
+    }
+}
+
 /// Where a custom resource's work stands between invocations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
@@ -395,5 +426,42 @@ mod tests {
         assert_eq!(echo.stack_id.len(), ECHO_CAP);
         assert_eq!(echo.request_id, "");
         assert_eq!(echo.physical_resource_id, None);
+    }
+
+    #[test]
+    fn function_names_are_read_from_arns_partial_arns_and_names_without_qualifier() {
+        for (token, name) in [
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:accounts",
+                "accounts",
+            ),
+            (
+                "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:accounts:live",
+                "accounts",
+            ),
+            ("123456789012:function:accounts:3", "accounts"),
+            ("accounts:live", "accounts"),
+            ("accounts", "accounts"),
+        ] {
+            assert_eq!(function_name(token), Some(name), "{token}");
+        }
+        assert_eq!(function_name(""), None);
+    }
+
+    #[test]
+    fn the_framework_is_recognised_by_a_service_token_naming_another_function() {
+        let mut event = create(json!({"AccountName": "A", "Email": "a@example.com"}));
+        // CloudFormation invoking this function, directly or through an alias.
+        assert!(!called_by_framework(&event, Some("accounts")));
+        event["ResourceProperties"]["ServiceToken"] =
+            json!("arn:aws:lambda:us-east-1:123456789012:function:accounts:live");
+        assert!(!called_by_framework(&event, Some("accounts")));
+        // The CDK provider framework: its own onEvent function is the ServiceToken.
+        event["ResourceProperties"]["ServiceToken"] = json!(
+            "arn:aws:lambda:us-east-1:123456789012:function:Stack-AccountsProviderframeworkonEvent-AbC"
+        );
+        assert!(called_by_framework(&event, Some("accounts")));
+        // This function's own name unknown (the local driver): no guess.
+        assert!(!called_by_framework(&event, None));
     }
 }

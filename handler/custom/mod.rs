@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
-use crate::context::CallbackContext;
+use crate::context::{CallbackContext, Stage};
 use crate::error::HandlerError;
 use crate::invoke::SelfInvoke;
 use crate::lifecycle::{self, Write};
@@ -30,10 +30,6 @@ use answer::{data, Answer};
 use event::{Echo, Progress};
 
 pub use event::PROGRESS_KEY;
-
-/// What the CDK provider framework puts in ResponseURL before invoking a user handler (its
-/// framework.ts sanitizes the event; the framework itself answers CloudFormation).
-const CDK_RESPONSE_URL: &str = "...";
 
 /// How long one invocation works before handing the rest to the next, unless the Lambda
 /// deadline comes first: `CUSTOM_RESOURCE_INVOCATION_SECONDS`, default 840 (Lambda allows 900).
@@ -83,7 +79,9 @@ pub async fn handle(
     invoked_function_arn: &str,
 ) -> Result<Value, String> {
     let echo = Echo::from_payload(&payload);
-    let mode = if echo.response_url == CDK_RESPONSE_URL {
+    let own = own_name(invoked_function_arn);
+    let mode = if event::called_by_framework(&payload, own.as_deref()) {
+        // onEvent's answer (progress included) is spread into every isComplete request.
         match payload.get(PROGRESS_KEY) {
             Some(_) => Mode::CdkIsComplete,
             None => Mode::CdkOnEvent,
@@ -130,6 +128,18 @@ pub async fn handle(
                 // with its CREATE_FAILED marker and skip the rollback Delete, leaving the account
                 // to no stack. The pending id goes out instead, isComplete goes on from the
                 // progress, and a timeout's rollback Delete can settle the request.
+                // Nothing was requested yet (no creation slot freed, or the last request
+                // failed and must be made again): isComplete would request again each time it
+                // resumed from here, so this is a failure, and nothing was created.
+                Outcome::Pending {
+                    progress: Progress::Continue { context, .. },
+                    account_id: None,
+                    note,
+                } if matches!(context.stage, Stage::StartCreate { .. }) => Err(format!(
+                    "NotStabilized: no account creation could be started within this onEvent \
+                     invocation, so nothing was created; deploy again (or give the onEvent \
+                     function a longer timeout). Last: {note}"
+                )),
                 Outcome::Pending {
                     progress,
                     account_id,
@@ -156,6 +166,17 @@ pub async fn handle(
     }
     .instrument(span)
     .await
+}
+
+/// This function's name: from the ARN it was invoked through, else from Lambda's environment
+/// (emulators send no ARN).
+fn own_name(invoked_function_arn: &str) -> Option<String> {
+    match invoked_function_arn.starts_with("arn:") {
+        true => event::function_name(invoked_function_arn).map(str::to_owned),
+        false => std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+            .ok()
+            .filter(|n| !n.is_empty()),
+    }
 }
 
 fn finished(progress: &Value) -> bool {

@@ -540,6 +540,14 @@ impl ResponseUrl {
 }
 
 /// A custom resource's request as CloudFormation sends it.
+/// The custom-resource function's name, and the ServiceToken that names it.
+pub const FUNCTION_NAME: &str = "organizations-account";
+pub const SERVICE_TOKEN: &str =
+    "arn:aws:lambda:us-east-1:123456789012:function:organizations-account";
+/// A CDK provider framework's onEvent function, as the ServiceToken of the resources it serves.
+pub const FRAMEWORK_TOKEN: &str =
+    "arn:aws:lambda:us-east-1:123456789012:function:accounts-AccountsProviderframeworkonEvent-1X2Y3Z";
+
 pub fn custom_event(
     request_type: &str,
     logical_id: &str,
@@ -549,11 +557,10 @@ pub fn custom_event(
     old_properties: Option<Value>,
 ) -> Value {
     let mut props = properties;
-    props["ServiceToken"] =
-        Value::from("arn:aws:lambda:us-east-1:123456789012:function:organizations-account");
+    props["ServiceToken"] = Value::from(SERVICE_TOKEN);
     let mut event = serde_json::json!({
         "RequestType": request_type,
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:organizations-account",
+        "ServiceToken": SERVICE_TOKEN,
         "ResponseURL": response_url,
         "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/6a2d3b10-7e2c-11ef-b5d1-0affd4b3a1c9",
         "RequestId": format!("{}-{}", logical_id, uuid_like()),
@@ -631,7 +638,9 @@ impl CustomFunction {
                             "AWS_LAMBDA_RUNTIME_API",
                             format!("http://127.0.0.1:{port}/.rt"),
                         )
-                        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+                        // The name custom_event's ServiceToken names (the emulator sends no
+                        // ARN, and serves the function as "_": scripts/local_lambda.py maps).
+                        .env("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME)
                         .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
                         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
                         .env("AWS_REGION", "us-east-1")
