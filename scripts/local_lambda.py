@@ -6,7 +6,8 @@ blocks until the client gives up). Lambda instead answers 202 at once and runs t
 later, which is what a custom resource's hand-off to a later invocation relies on, and how
 CloudFormation itself invokes a custom resource's function. This proxy does exactly that: Event
 invokes are answered 202 and delivered to the emulator from a thread; everything else passes
-through unchanged. The emulator serves its one function as "_" and sends no ARN, so every function
+through unchanged, except that a function error is answered as Lambda answers it (200 with
+X-Amz-Function-Error). The emulator serves its one function as "_" and sends no ARN, so every function
 name or ARN in an invoke path is mapped to it (the function knows its own name from
 AWS_LAMBDA_FUNCTION_NAME). GET /_local_lambda/stats counts both kinds.
 
@@ -32,6 +33,14 @@ def forward(emulator, path, body, headers):
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
+
+
+def function_error(body):
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(value, dict) and "errorMessage" in value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -70,6 +79,12 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATS["request_response"] += 1
         status, answer_headers, answer = forward(self.emulator, self.path, body, headers)
+        # A function error: the emulator answers HTTP 500 with the error's payload; Lambda
+        # answers 200 with X-Amz-Function-Error, which is what SDK clients read (the CDK
+        # provider framework among them).
+        if status == 500 and function_error(answer):
+            status = 200
+            answer_headers = {"Content-Type": "application/json", "X-Amz-Function-Error": "Unhandled"}
         self.reply(status, answer, answer_headers)
 
 

@@ -1,0 +1,595 @@
+//! The CDK provider framework, as it really calls: aws-cdk-lib's own framework JavaScript
+//! (synthesized from a real `custom_resources.Provider` whose onEvent and isComplete handlers are
+//! this function) runs under Node in tests/cdk/host.js, invokes the real `bootstrap` through a
+//! local Lambda Invoke API (cargo lambda's emulator behind scripts/local_lambda.py), waits through
+//! a stand-in for the generated waiter state machine, and answers at an HTTPS ResponseURL on
+//! loopback port 443 (a throwaway CA). Organizations is the realistic local endpoint.
+//! Needs Node and `npm install` in tests/cdk (scripts/setup does both).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{custom_event, free_port, http, wait_for_port, CustomFunction, Moto, SERVICE_TOKEN};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The framework's onEvent function: the ServiceToken of every resource the Provider serves.
+const FRAMEWORK_ON_EVENT: &str =
+    "arn:aws:lambda:us-east-1:123456789012:function:accounts-AccountsProviderframeworkonEvent-1X2Y3Z";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A throwaway CA and a certificate for 127.0.0.1-127.0.0.40, made once per test process.
+fn certificates() -> &'static (PathBuf, PathBuf, PathBuf) {
+    static CERTS: OnceLock<(PathBuf, PathBuf, PathBuf)> = OnceLock::new();
+    CERTS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("cdk-framework-certs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sans: Vec<String> = (1..=40).map(|i| format!("IP:127.0.0.{i}")).collect();
+        std::fs::write(
+            dir.join("san.ext"),
+            format!("subjectAltName={}\n", sans.join(",")),
+        )
+        .unwrap();
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .expect("openssl runs");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=local test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        (
+            dir.join("ca.pem"),
+            dir.join("server.pem"),
+            dir.join("server.key"),
+        )
+    })
+}
+
+/// A loopback address of its own for each test's port 443.
+fn loopback_address() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(10);
+    format!("127.0.0.{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// The framework, synthesized and served for one test.
+struct Framework {
+    endpoint: String,
+    https_host: String,
+    _host: Child,
+}
+
+impl Framework {
+    async fn start(function: &CustomFunction) -> Framework {
+        let (ca, cert, key) = certificates();
+        let port = free_port();
+        let https_host = loopback_address();
+        let outdir =
+            std::env::temp_dir().join(format!("cdk-out-{}-{https_host}", std::process::id()));
+        let cdk = root().join("tests/cdk");
+        assert!(
+            cdk.join("node_modules/aws-cdk-lib").exists(),
+            "aws-cdk-lib is not installed in tests/cdk: run scripts/setup"
+        );
+        let mut host = Command::new("node")
+            .arg(cdk.join("host.js"))
+            .args(["--port", &port.to_string(), "--https-host", &https_host])
+            .arg("--cert")
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .arg("--outdir")
+            .arg(&outdir)
+            .args([
+                "--user-function",
+                SERVICE_TOKEN,
+                "--query-interval",
+                "1",
+                "--total-timeout",
+                "120",
+            ])
+            .current_dir(&cdk)
+            // The framework asset requires the AWS SDK clients the Lambda runtime provides.
+            .env("NODE_PATH", cdk.join("node_modules"))
+            .env("NODE_EXTRA_CA_CERTS", ca)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "ASIAFRAMEWORKROLE001")
+            .env("AWS_SECRET_ACCESS_KEY", "framework-role-secret")
+            .env("AWS_SESSION_TOKEN", "framework-role-session")
+            .env("AWS_ENDPOINT_URL_LAMBDA", &function.endpoint)
+            .env("AWS_ENDPOINT_URL_SFN", format!("http://127.0.0.1:{port}"))
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var("FRAMEWORK_LOG").is_ok() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs tests/cdk/host.js");
+        let mut lines = BufReader::new(host.stdout.take().unwrap()).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.trim() == "ready" {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert_eq!(ready, Ok(true), "the framework host did not start");
+        // The framework logs to stdout: keep draining it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        wait_for_port(port, "the framework host").await;
+        Framework {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            https_host,
+            _host: host,
+        }
+    }
+
+    /// A request as CloudFormation sends it to the Provider's ServiceToken (the framework's
+    /// onEvent), answered at an HTTPS ResponseURL named by `key`.
+    fn event(
+        &self,
+        request_type: &str,
+        logical_id: &str,
+        key: &str,
+        properties: Value,
+        physical_id: Option<&str>,
+        old_properties: Option<Value>,
+    ) -> Value {
+        let url = format!("https://{}/{key}?X-Amz-Signature=local", self.https_host);
+        let mut event = custom_event(
+            request_type,
+            logical_id,
+            &url,
+            properties,
+            physical_id,
+            old_properties.clone(),
+        );
+        event["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
+        event["ResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
+        if old_properties.is_some() {
+            event["OldResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
+        }
+        event
+    }
+
+    /// Sends the request as CloudFormation does (an asynchronous invoke of the ServiceToken).
+    async fn send(&self, event: &Value) {
+        let (status, _, body) = http(
+            "POST",
+            &format!("{}/2015-03-31/functions/onEvent/invocations", self.endpoint),
+            event.to_string().into_bytes(),
+            &[("X-Amz-Invocation-Type", "Event")],
+        )
+        .await;
+        assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+    }
+
+    /// Every answer PUT at the ResponseURL named `key`.
+    async fn answers(&self, key: &str) -> Vec<Value> {
+        let (_, _, body) = http(
+            "GET",
+            &format!("{}/_answers", self.endpoint),
+            Vec::new(),
+            &[],
+        )
+        .await;
+        let all: Vec<Value> = serde_json::from_slice(&body).unwrap();
+        all.into_iter()
+            .filter(|a| {
+                a["path"]
+                    .as_str()
+                    .is_some_and(|p| p.trim_start_matches('/').split('?').next() == Some(key))
+            })
+            .map(|a| {
+                assert_eq!(a["method"], "PUT", "{a}");
+                serde_json::from_str(a["body"].as_str().unwrap()).unwrap()
+            })
+            .collect()
+    }
+
+    /// The one answer to `key`: waits for it, then makes sure no second one follows.
+    async fn answer(&self, key: &str, seconds: u64) -> Value {
+        let started = Instant::now();
+        loop {
+            let found = self.answers(key).await;
+            if let Some(first) = found.first() {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                let again = self.answers(key).await;
+                assert_eq!(again.len(), 1, "exactly one answer per request: {again:?}");
+                return first.clone();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "no answer to {key} in {seconds} s"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Sends and waits for the one answer.
+    async fn play(&self, event: Value, key: &str) -> Value {
+        self.send(&event).await;
+        let answer = self.answer(key, 120).await;
+        for field in ["StackId", "RequestId", "LogicalResourceId"] {
+            assert_eq!(answer[field], event[field], "{answer}");
+        }
+        answer
+    }
+
+    async fn stats(&self) -> Value {
+        let (_, _, body) = http("GET", &format!("{}/_stats", self.endpoint), Vec::new(), &[]).await;
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+fn props(name: &str, email: &str) -> Value {
+    json!({"AccountName": name, "Email": email})
+}
+
+fn calls(stats: &Value, op: &str) -> u64 {
+    stats[op].as_u64().unwrap_or(0)
+}
+
+fn assert_account_id(answer: &Value) -> String {
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(
+        id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{answer}"
+    );
+    assert_eq!(answer["Data"]["AccountId"], id.as_str(), "{answer}");
+    id
+}
+
+async fn state_of(org: &common::Org, id: &str) -> String {
+    let out = org
+        .client
+        .describe_account()
+        .account_id(id)
+        .send()
+        .await
+        .unwrap();
+    out.account().unwrap().state().unwrap().as_str().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_framework_creates_updates_refuses_a_rename_rolls_back_and_deletes() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    let cdk = Framework::start(&function).await;
+
+    let mut team = props("Cdk Team", "cdk-team@example.com");
+    team["ParentIds"] = json!([org.ou_a]);
+    team["Tags"] = json!([{"Key": "team", "Value": "a"}]);
+    let created = cdk
+        .play(
+            cdk.event("Create", "Team", "create", team.clone(), None, None),
+            "create",
+        )
+        .await;
+    let id = assert_account_id(&created);
+    assert_eq!(created["Data"]["State"], "ACTIVE");
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+    assert!(org
+        .tags_of(&id)
+        .await
+        .contains(&("team".into(), "a".into())));
+    let after_create = moto.calls().await;
+    assert_eq!(calls(&after_create, "CreateAccount"), 1, "{after_create}");
+    assert_eq!(calls(&after_create, "MoveAccount"), 1, "{after_create}");
+
+    // A tag change.
+    let mut retagged = team.clone();
+    retagged["Tags"] = json!([{"Key": "team", "Value": "b"}]);
+    let updated = cdk
+        .play(
+            cdk.event(
+                "Update",
+                "Team",
+                "retag",
+                retagged.clone(),
+                Some(&id),
+                Some(team.clone()),
+            ),
+            "retag",
+        )
+        .await;
+    assert_eq!(updated["Status"], "SUCCESS", "{updated}");
+    assert_eq!(updated["PhysicalResourceId"], id.as_str());
+    assert!(org
+        .tags_of(&id)
+        .await
+        .contains(&("team".into(), "b".into())));
+
+    // A rename is refused with the registry type's words, and its rollback succeeds.
+    let mut renamed = retagged.clone();
+    renamed["AccountName"] = json!("Cdk Renamed");
+    let refused = cdk
+        .play(
+            cdk.event(
+                "Update",
+                "Team",
+                "rename",
+                renamed.clone(),
+                Some(&id),
+                Some(retagged.clone()),
+            ),
+            "rename",
+        )
+        .await;
+    assert_eq!(refused["Status"], "FAILED", "{refused}");
+    assert!(
+        refused["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("NotUpdatable: AccountName"),
+        "{refused}"
+    );
+    assert_eq!(refused["PhysicalResourceId"], id.as_str());
+    let rolled = cdk
+        .play(
+            cdk.event(
+                "Update",
+                "Team",
+                "rollback",
+                retagged.clone(),
+                Some(&id),
+                Some(renamed),
+            ),
+            "rollback",
+        )
+        .await;
+    assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
+
+    // The default DeletionMode refuses; the account stays.
+    let kept = cdk
+        .play(
+            cdk.event("Delete", "Team", "delete", retagged, Some(&id), None),
+            "delete",
+        )
+        .await;
+    assert_eq!(kept["Status"], "FAILED", "{kept}");
+    assert!(
+        kept["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("DeletionMode is REFUSE"),
+        "{kept}"
+    );
+    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+
+    // CLOSE closes.
+    let mut closing = props("Cdk Closing", "cdk-closing@example.com");
+    closing["DeletionMode"] = json!("CLOSE");
+    let closing_id = assert_account_id(
+        &cdk.play(
+            cdk.event(
+                "Create",
+                "Closing",
+                "create-closing",
+                closing.clone(),
+                None,
+                None,
+            ),
+            "create-closing",
+        )
+        .await,
+    );
+    let closed = cdk
+        .play(
+            cdk.event(
+                "Delete",
+                "Closing",
+                "delete-closing",
+                closing,
+                Some(&closing_id),
+                None,
+            ),
+            "delete-closing",
+        )
+        .await;
+    assert_eq!(closed["Status"], "SUCCESS", "{closed}");
+    assert_ne!(state_of(&org, &closing_id).await, "ACTIVE");
+
+    let all = moto.calls().await;
+    assert_eq!(calls(&all, "CreateAccount"), 2, "one per account: {all}");
+    assert_eq!(calls(&all, "MoveAccount"), 1, "{all}");
+    assert_eq!(calls(&all, "CloseAccount"), 1, "{all}");
+    // Every request went through the framework's own waiter.
+    let stats = cdk.stats().await;
+    assert_eq!(stats["onEvent"], 7, "{stats}");
+    assert_eq!(
+        stats["executions"], 5,
+        "the failures ended in onEvent: {stats}"
+    );
+    assert_eq!(stats["onTimeout"], 0, "{stats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_accounts_through_the_real_framework_wait_their_turn_for_five_creation_slots() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = CustomFunction::start(&moto, 4, 30).await;
+    let cdk = Framework::start(&function).await;
+    let keys: Vec<String> = (0..8).map(|i| format!("fleet-{i}")).collect();
+    for (i, key) in keys.iter().enumerate() {
+        let event = cdk.event(
+            "Create",
+            &format!("Fleet{i}"),
+            key,
+            props(
+                &format!("Cdk Fleet {i}"),
+                &format!("cdk-fleet-{i}@example.com"),
+            ),
+            None,
+            None,
+        );
+        cdk.send(&event).await;
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for key in &keys {
+        ids.insert(assert_account_id(&cdk.answer(key, 180).await));
+    }
+    assert_eq!(ids.len(), 8);
+    for i in 0..8 {
+        assert_eq!(
+            org.accounts_with_email(&format!("cdk-fleet-{i}@example.com"))
+                .await,
+            1
+        );
+    }
+    // Eight creation requests accepted in all: no request was made twice.
+    let requests = org
+        .client
+        .list_create_account_status()
+        .send()
+        .await
+        .unwrap();
+    let mut made = requests.create_account_statuses().len();
+    let mut token = requests.next_token().map(str::to_owned);
+    while let Some(t) = token {
+        let page = org
+            .client
+            .list_create_account_status()
+            .next_token(t)
+            .send()
+            .await
+            .unwrap();
+        made += page.create_account_statuses().len();
+        token = page.next_token().map(str::to_owned);
+    }
+    assert_eq!(made, 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_malformed_email_fails_through_the_real_framework_without_a_call() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    let cdk = Framework::start(&function).await;
+    let before = moto.calls().await;
+    for (key, properties) in [
+        ("missing", json!({"AccountName": "No Email"})),
+        ("malformed", props("Bad Email", "not-an-address")),
+    ] {
+        let answer = cdk
+            .play(
+                cdk.event("Create", "Bad", key, properties.clone(), None, None),
+                key,
+            )
+            .await;
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        let reason = answer["Reason"].as_str().unwrap();
+        // The framework reports the function error's message (with its own stack trace).
+        assert!(
+            reason.starts_with("Error: InvalidRequest: Email"),
+            "{answer}"
+        );
+        // The framework marks the failed Create, and answers its rollback Delete itself.
+        let marker = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+        let key = format!("{key}-rollback");
+        let rollback = cdk
+            .play(
+                cdk.event("Delete", "Bad", &key, properties, Some(&marker), None),
+                &key,
+            )
+            .await;
+        assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
+    }
+    assert_eq!(moto.calls().await, before, "no Organizations call at all");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_outlasting_on_event_is_finished_by_is_complete_and_answered_with_its_account_id(
+) {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    // Creations take twelve seconds; each invocation of the function works for ten.
+    moto.configure(json!({"creation_seconds": 12})).await;
+    let function = CustomFunction::start(&moto, 2, 10).await;
+    let cdk = Framework::start(&function).await;
+    let answer = cdk
+        .play(
+            cdk.event(
+                "Create",
+                "Slow",
+                "slow",
+                props("Cdk Slow", "cdk-slow@example.com"),
+                None,
+                None,
+            ),
+            "slow",
+        )
+        .await;
+    // onEvent answered the pending creation's id; isComplete's AccountId replaced it.
+    let id = assert_account_id(&answer);
+    assert_eq!(calls(&moto.calls().await, "CreateAccount"), 1);
+    assert!(cdk.stats().await["isComplete"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        org.accounts_with_email("cdk-slow@example.com").await,
+        1,
+        "{id}"
+    );
+}
