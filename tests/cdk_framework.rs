@@ -117,7 +117,13 @@ struct Framework {
 }
 
 impl Framework {
+    /// The framework of a Provider synthesized by the host itself.
     async fn start(function: &CustomFunction) -> Framework {
+        Framework::serve(function, None).await
+    }
+
+    /// The framework of a synthesized CDK app (`template`, its assets beside it).
+    async fn serve(function: &CustomFunction, template: Option<&std::path::Path>) -> Framework {
         let (ca, cert, key) = certificates();
         let port = free_port();
         let https_host = loopback_address();
@@ -135,16 +141,19 @@ impl Framework {
             .arg(cert)
             .arg("--key")
             .arg(key)
-            .arg("--outdir")
-            .arg(&outdir)
-            .args([
-                "--user-function",
-                SERVICE_TOKEN,
-                "--query-interval",
-                "1",
-                "--total-timeout",
-                "120",
-            ])
+            .args(match template {
+                Some(t) => vec!["--template".into(), t.as_os_str().to_owned()],
+                None => vec![
+                    std::ffi::OsString::from("--outdir"),
+                    outdir.as_os_str().to_owned(),
+                    "--user-function".into(),
+                    SERVICE_TOKEN.into(),
+                    "--query-interval".into(),
+                    "1".into(),
+                    "--total-timeout".into(),
+                    "120".into(),
+                ],
+            })
             .current_dir(&cdk)
             // The framework asset requires the AWS SDK clients the Lambda runtime provides.
             .env("NODE_PATH", cdk.join("node_modules"))
@@ -592,4 +601,109 @@ async fn a_creation_outlasting_on_event_is_finished_by_is_complete_and_answered_
         1,
         "{id}"
     );
+}
+
+/// examples/cdk, as a platform team would deploy it: the app is synthesized with its context
+/// (this function, the organization's OUs), and CloudFormation's part is played from the
+/// synthesized template: each Custom::OrganizationsAccount's Create sent at once (none depends on
+/// another) to the Provider's framework, then a stack delete, which deletes only the resources
+/// whose DeletionPolicy is not Retain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cdk_example_app_deploys_its_accounts_through_the_real_framework() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = CustomFunction::start(&moto, 3, 30).await;
+    let app = root().join("examples/cdk");
+    assert!(
+        app.join("dist/bin/accounts.js").exists(),
+        "examples/cdk is not built: run scripts/setup"
+    );
+    let outdir = std::env::temp_dir().join(format!("cdk-example-{}", std::process::id()));
+    let context = json!({"accountsFunctionArn": SERVICE_TOKEN, "workloadsOuId": org.ou_a,
+        "sandboxOuId": org.ou_b, "queryIntervalSeconds": 1});
+    let synth = Command::new("node")
+        .arg(app.join("dist/bin/accounts.js"))
+        .current_dir(&app)
+        .env("CDK_OUTDIR", &outdir)
+        .env("CDK_CONTEXT_JSON", context.to_string())
+        .output()
+        .await
+        .expect("node synthesizes the example");
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let template_path = outdir.join("PlatformAccounts.template.json");
+    let template: Value = serde_json::from_slice(&std::fs::read(&template_path).unwrap()).unwrap();
+    let accounts: Vec<(String, Value, bool)> = template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "Custom::OrganizationsAccount")
+        .map(|(id, r)| {
+            let mut properties = r["Properties"].clone();
+            properties.as_object_mut().unwrap().remove("ServiceToken");
+            (id.clone(), properties, r["DeletionPolicy"] == "Retain")
+        })
+        .collect();
+    assert_eq!(accounts.len(), 3, "{template}");
+
+    let cdk = Framework::serve(&function, Some(&template_path)).await;
+    // The app's own waiter: its queryInterval (1 s here) over its totalTimeout (1 hour).
+    let waiter = &cdk.stats().await["waiter"];
+    assert_eq!(waiter["IntervalSeconds"], 1, "{waiter}");
+    assert_eq!(waiter["MaxAttempts"], 3600, "{waiter}");
+    for (id, properties, _) in &accounts {
+        cdk.send(&cdk.event(
+            "Create",
+            id,
+            &format!("create-{id}"),
+            properties.clone(),
+            None,
+            None,
+        ))
+        .await;
+    }
+    let mut created = Vec::new();
+    for (id, properties, retained) in &accounts {
+        let account = assert_account_id(&cdk.answer(&format!("create-{id}"), 120).await);
+        assert_eq!(
+            org.parent_of(&account).await,
+            properties["ParentIds"][0].as_str().unwrap()
+        );
+        let tags = org.tags_of(&account).await;
+        assert!(
+            tags.contains(&(
+                "team".into(),
+                properties["Tags"][0]["Value"].as_str().unwrap().into()
+            )),
+            "{tags:?}"
+        );
+        assert!(
+            tags.iter().any(|(k, v)| k == "cfn-organizations-account:record" && v.contains("billing=DENY")),
+            "{tags:?}"
+        );
+        created.push((id.clone(), properties.clone(), *retained, account));
+    }
+    assert_eq!(moto.calls().await["CreateAccount"], 3);
+
+    // The stack is deleted: CloudFormation skips the retained resources.
+    for (id, properties, retained, account) in &created {
+        if *retained {
+            continue;
+        }
+        let key = format!("delete-{id}");
+        let answer = cdk
+            .play(
+                cdk.event("Delete", id, &key, properties.clone(), Some(account), None),
+                &key,
+            )
+            .await;
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    }
+    for (_, _, retained, account) in &created {
+        let state = state_of(&org, account).await;
+        assert_eq!(state == "ACTIVE", *retained, "{account}: {state}");
+    }
 }

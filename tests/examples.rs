@@ -523,6 +523,15 @@ fn every_example_is_deployed_by_a_test() {
         .collect();
     found.sort();
     assert_eq!(found, tested);
+    // The CDK app: synthesized and deployed through the real framework in tests/cdk_framework.rs.
+    let mut apps: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    apps.sort();
+    assert_eq!(apps, ["cdk"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

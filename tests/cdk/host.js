@@ -10,8 +10,8 @@
 // also serves on the loopback address given, with a certificate of a throwaway CA that Node
 // trusts through NODE_EXTRA_CA_CERTS; every PUT is kept and listed at GET /_answers.
 //
-// usage: node host.js --port P --https-host 127.0.0.N --cert CERT --key KEY --outdir DIR
-//        --user-function ARN [--query-interval S] [--total-timeout S]
+// usage: node host.js --port P --https-host 127.0.0.N --cert CERT --key KEY
+//        (--template FILE | --outdir DIR --user-function ARN [--query-interval S] [--total-timeout S])
 // Prints "ready" on stdout once both listeners are up. Loopback only.
 
 'use strict';
@@ -26,21 +26,27 @@ for (const host of [args['https-host']]) {
   if (!/^127\.\d+\.\d+\.\d+$/.test(host)) throw new Error(`loopback only, not ${host}`);
 }
 
-// 1. Synthesize the Provider exactly as a CDK app declares it.
-const cdk = require('aws-cdk-lib');
-const cr = require('aws-cdk-lib/custom-resources');
-const lambda = require('aws-cdk-lib/aws-lambda');
-const app = new cdk.App({ outdir: args.outdir });
-const stack = new cdk.Stack(app, 'accounts', { env: { account: '123456789012', region: 'us-east-1' } });
-const fn = lambda.Function.fromFunctionArn(stack, 'Accounts', args['user-function']);
-new cr.Provider(stack, 'AccountsProvider', {
-  onEventHandler: fn,
-  isCompleteHandler: fn,
-  queryInterval: cdk.Duration.seconds(Number(args['query-interval'] || 1)),
-  totalTimeout: cdk.Duration.seconds(Number(args['total-timeout'] || 120)),
-});
-const assembly = app.synth();
-const template = assembly.getStackByName('accounts').template;
+// 1. The synthesized stack: a CDK app's (--template, its assets beside it), or a Provider
+// synthesized here exactly as a CDK app declares one.
+let template;
+if (args.template) {
+  template = JSON.parse(fs.readFileSync(args.template, 'utf8'));
+  args.outdir = path.dirname(args.template);
+} else {
+  const cdk = require('aws-cdk-lib');
+  const cr = require('aws-cdk-lib/custom-resources');
+  const lambda = require('aws-cdk-lib/aws-lambda');
+  const app = new cdk.App({ outdir: args.outdir });
+  const stack = new cdk.Stack(app, 'accounts', { env: { account: '123456789012', region: 'us-east-1' } });
+  const fn = lambda.Function.fromFunctionArn(stack, 'Accounts', args['user-function']);
+  new cr.Provider(stack, 'AccountsProvider', {
+    onEventHandler: fn,
+    isCompleteHandler: fn,
+    queryInterval: cdk.Duration.seconds(Number(args['query-interval'] || 1)),
+    totalTimeout: cdk.Duration.seconds(Number(args['total-timeout'] || 120)),
+  });
+  template = app.synth().getStackByName('accounts').template;
+}
 
 // 2. Read back the generated functions (handler, environment, code) and the waiter.
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:accounts-waiter';
