@@ -609,6 +609,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--in-container", action="store_true",
+                        help="running in a container of its own: -H 0.0.0.0 is allowed")
     for key, default in DEFAULTS.items():
         flag = "--" + key.replace("_", "-")
         if isinstance(default, bool):
@@ -619,8 +621,10 @@ def main() -> None:
     values = settings_from_environment()
     values.update({k: v for k, v in vars(args).items() if k in DEFAULTS and v is not None})
     SETTINGS.update(values)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        parser.error("the local endpoint listens on loopback only")
+    # Loopback only, unless it runs in a container of its own (a network namespace the tests
+    # made), where all of that container's addresses are its own test host's.
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not (args.in_container and args.host == "0.0.0.0"):
+        parser.error("the local endpoint listens on loopback only (0.0.0.0 with --in-container)")
     os.environ.setdefault("MOTO_PORT", str(args.port))
     install()
     app = Middleware(DomainDispatcherApplication(create_backend_app))

@@ -386,68 +386,18 @@ async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
 }
 
 /// The promise in a fixture's name: ("SUCCESS", None) or ("FAILED", Some("NotUpdatable")).
-fn promise(name: &str) -> (&'static str, Option<String>) {
-    let tail = name
-        .trim_end_matches(".json")
-        .rsplit('.')
-        .next()
-        .unwrap_or("");
-    match tail.strip_prefix("failed-") {
-        Some(code) => {
-            let pascal = code
-                .split('-')
-                .map(|w| w[..1].to_uppercase() + &w[1..])
-                .collect::<String>();
-            ("FAILED", Some(pascal))
-        }
-        None => {
-            assert_eq!(tail, "success", "{name}");
-            ("SUCCESS", None)
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_custom_resource_fixture_keeps_its_promise() {
     let moto = Moto::start().await;
     let org = moto.organization().await;
     let function = CustomFunction::start(&moto, 1, 30).await;
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/custom-resource");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert_eq!(names.len(), 5, "{names:?}");
-    let mut account = String::from("111111111111");
-    for name in &names {
-        let text = std::fs::read_to_string(dir.join(name))
-            .unwrap()
-            .replace("111111111111", &account)
-            .replace("ou-abcd-11111111", &org.ou_a);
-        let event: Value = serde_json::from_str(&text).unwrap();
-        let calls_before = moto.calls().await;
-        let answer = play(&moto, &function, name, event.clone()).await;
-        let (status, code) = promise(name);
-        assert_eq!(answer["Status"], status, "{name}: {answer}");
-        if let Some(code) = code {
-            assert_failed(&answer, &code);
-        }
-        match event["RequestType"].as_str() {
-            Some("Create") => account = answer["PhysicalResourceId"].as_str().unwrap().to_owned(),
-            _ => assert_eq!(
-                answer["PhysicalResourceId"], event["PhysicalResourceId"],
-                "{name}"
-            ),
-        }
-        if name.contains("update-tags-and-parent") {
-            assert_eq!(org.parent_of(&account).await, org.ou_a);
-        }
-        if name.contains("rollback-delete") {
-            assert_eq!(moto.calls().await, calls_before, "{name}: no call");
-        }
-    }
+    let played = common::fixtures::play_custom_fixtures(&moto, &org, |name, event| {
+        let (moto, function) = (&moto, &function);
+        async move { play(moto, function, &name, event).await }
+    })
+    .await;
+    assert_eq!(played, 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,35 +4,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use bytes::Bytes;
 use common::Moto;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{json, Value};
-
-/// "04-read.success.json" -> ("SUCCESS", None); "x.failed-not-updatable.json" -> ("FAILED", Some("NotUpdatable")).
-fn promise(name: &str) -> (String, Option<String>) {
-    let stem = name.trim_end_matches(".json");
-    let promise = stem.rsplit('.').next().unwrap_or_default();
-    match promise.strip_prefix("failed-") {
-        Some(code) => {
-            let code: String = code
-                .split('-')
-                .map(|w| {
-                    let mut c = w.chars();
-                    c.next()
-                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                        .unwrap_or_default()
-                })
-                .collect();
-            ("FAILED".into(), Some(code))
-        }
-        None => (promise.replace('-', "_").to_ascii_uppercase(), None),
-    }
-}
+use serde_json::Value;
 
 /// One invocation through the emulator's Invoke API, with exactly these bytes as the body.
 async fn invoke_raw(port: u16, body: Vec<u8>) -> (hyper::StatusCode, Bytes) {
@@ -74,6 +51,7 @@ async fn bodies_the_runtime_cannot_decode_still_get_a_failed_progress_event() {
 
 #[test]
 fn fixture_names_promise_a_status_and_code() {
+    use common::fixtures::promise;
     assert_eq!(
         promise("01-create.in-progress.json"),
         ("IN_PROGRESS".to_string(), None)
@@ -92,7 +70,7 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
     let emulator = common::Emulator::start(&moto).await;
     let port = emulator.port;
 
-    let invoke = |body: String| async move {
+    let played = common::fixtures::play_registry_fixtures(&moto, &org, |_name, body| async move {
         let (status, bytes) = invoke_raw(port, body.into_bytes()).await;
         assert!(
             status.is_success(),
@@ -100,74 +78,9 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
             String::from_utf8_lossy(&bytes)
         );
         serde_json::from_slice::<Value>(&bytes).expect("a JSON ProgressEvent")
-    };
-
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 12, "{names:?}");
-
-    let mut account = String::from("111111111111");
-    let mut next_token = String::from("NEXT-PAGE-TOKEN");
-    for name in &names {
-        if name.contains("list.") {
-            // Enough accounts for a second ListAccounts page, made directly (set-up, not under
-            // test): the endpoint's creation time and quotas are lifted meanwhile.
-            let settings = moto
-                .configure(json!({"creation_seconds": 0, "max_in_flight": 100, "create_calls_per_second": 100}))
-                .await;
-            for i in 0..25 {
-                org.client
-                    .create_account()
-                    .account_name(format!("Filler {i}"))
-                    .email(format!("filler-{i}@example.com"))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            moto.configure(settings).await;
-        }
-        let text = std::fs::read_to_string(dir.join(name))
-            .unwrap()
-            .replace("111111111111", &account)
-            .replace("ou-abcd-11111111", &org.ou_a)
-            .replace("ou-abcd-22222222", &org.ou_b)
-            .replace("NEXT-PAGE-TOKEN", &next_token);
-        let event = invoke(text).await;
-        let (status, code) = promise(name);
-        assert_eq!(
-            event["status"].as_str(),
-            Some(status.as_str()),
-            "{name}: {event}"
-        );
-        assert_eq!(
-            event["errorCode"].as_str().map(str::to_owned),
-            code,
-            "{name}: {event}"
-        );
-        if let Some(id) = event
-            .pointer("/resourceModel/AccountId")
-            .and_then(Value::as_str)
-        {
-            account = id.to_owned();
-        }
-        if let Some(token) = event["nextToken"].as_str() {
-            next_token = token.to_owned();
-        }
-        if name.contains("list.") {
-            assert!(event["nextToken"].is_string(), "no second page: {event}");
-        }
-        if name.contains("list-next-page") {
-            assert!(
-                !event["resourceModels"].as_array().unwrap().is_empty(),
-                "{event}"
-            );
-        }
-    }
+    })
+    .await;
+    assert!(played >= 12);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,8 @@
 //! CloudFormation against the handler with the SDK pointed at it via AWS_ENDPOINT_URL.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -41,6 +43,8 @@ pub async fn wait_for_port(port: u16, what: &str) {
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// The Docker container it runs in, if any (removed when dropped).
+    container: Option<String>,
 }
 
 fn venv(tool: &str, variable: &str) -> PathBuf {
@@ -102,10 +106,74 @@ impl Moto {
         Moto::wait(child, port).await
     }
 
+    /// The realistic local Organizations in a Docker container of its own (from the Lambda
+    /// base image `scripts/sam-setup` builds, with this machine's Python and the project's
+    /// .venv mounted read-only), for functions in containers (`sam local`), which cannot reach
+    /// this machine's loopback. Its endpoint is the container's address on Docker's bridge.
+    pub async fn in_container() -> Moto {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "local-org-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let python = venv("python", "LOCAL_ORG_PYTHON");
+        let base = Command::new(&python)
+            .args(["-c", "import sys; print(sys.base_prefix)"])
+            .output()
+            .expect("python runs");
+        let base = String::from_utf8_lossy(&base.stdout).trim().to_owned();
+        let root = env!("CARGO_MANIFEST_DIR");
+        let child = Command::new("docker")
+            .args(["run", "--rm", "--name", &name])
+            .args([
+                "-v",
+                &format!("{base}:{base}:ro"),
+                "-v",
+                &format!("{root}:{root}:ro"),
+            ])
+            .arg(LAMBDA_BASE_IMAGE)
+            .arg(&python)
+            .arg(format!("{root}/scripts/local_organizations.py"))
+            .args(["--in-container", "-H", "0.0.0.0", "-p", "5000"])
+            .args(["--creation-seconds", CREATION_SECONDS])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker runs (run scripts/sam-setup)");
+        let mut moto = Moto {
+            child,
+            endpoint: String::new(),
+            container: Some(name.clone()),
+        };
+        let started = Instant::now();
+        loop {
+            let ip = Command::new("docker")
+                .args(["inspect", "-f", "{{.NetworkSettings.IPAddress}}", &name])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default();
+            if !ip.is_empty()
+                && tokio::net::TcpStream::connect((ip.as_str(), 5000))
+                    .await
+                    .is_ok()
+            {
+                moto.endpoint = format!("http://{ip}:5000");
+                return moto;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the local Organizations container did not start (run scripts/sam-setup)"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     async fn wait(child: Child, port: u16) -> Moto {
         let moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
+            container: None,
         };
         wait_for_port(port, "the local endpoint").await;
         moto
@@ -258,10 +326,16 @@ pub async fn run_driver_with(
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        if let Some(name) = &self.container {
+            let _ = Command::new("docker").args(["rm", "-f", name]).output();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
+
+/// The image SAM runs `provided.al2023` functions on; `scripts/sam-setup` builds a stand-in.
+pub const LAMBDA_BASE_IMAGE: &str = "public.ecr.aws/lambda/provided:al2023-x86_64";
 
 pub struct Org {
     pub root: String,
