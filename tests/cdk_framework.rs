@@ -462,16 +462,72 @@ async fn the_real_framework_creates_updates_refuses_a_rename_rolls_back_and_dele
     assert_eq!(closed["Status"], "SUCCESS", "{closed}");
     assert_ne!(state_of(&org, &closing_id).await, "ACTIVE");
 
+    // REMOVE surfaces Organizations' refusal (a created account cannot stand alone yet), then
+    // removes once it can.
+    let mut leaving = props("Cdk Leaving", "cdk-leaving@example.com");
+    leaving["DeletionMode"] = json!("REMOVE");
+    let leaving_id = assert_account_id(
+        &cdk.play(
+            cdk.event(
+                "Create",
+                "Leaving",
+                "create-leaving",
+                leaving.clone(),
+                None,
+                None,
+            ),
+            "create-leaving",
+        )
+        .await,
+    );
+    let refused = cdk
+        .play(
+            cdk.event(
+                "Delete",
+                "Leaving",
+                "remove-refused",
+                leaving.clone(),
+                Some(&leaving_id),
+                None,
+            ),
+            "remove-refused",
+        )
+        .await;
+    assert_eq!(refused["Status"], "FAILED", "{refused}");
+    assert!(
+        refused["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("ACCOUNT_CANNOT_LEAVE_WITHOUT_PHONE_VERIFICATION"),
+        "{refused}"
+    );
+    moto.configure(json!({"standalone_ready": true})).await;
+    let removed = cdk
+        .play(
+            cdk.event(
+                "Delete",
+                "Leaving",
+                "remove",
+                leaving,
+                Some(&leaving_id),
+                None,
+            ),
+            "remove",
+        )
+        .await;
+    assert_eq!(removed["Status"], "SUCCESS", "{removed}");
+    assert_eq!(org.accounts_with_email("cdk-leaving@example.com").await, 0);
+
     let all = moto.calls().await;
-    assert_eq!(calls(&all, "CreateAccount"), 2, "one per account: {all}");
+    assert_eq!(calls(&all, "CreateAccount"), 3, "one per account: {all}");
     assert_eq!(calls(&all, "MoveAccount"), 1, "{all}");
     assert_eq!(calls(&all, "CloseAccount"), 1, "{all}");
     // Every request went through the framework's own waiter.
     let stats = cdk.stats().await;
-    assert_eq!(stats["onEvent"], 7, "{stats}");
+    assert_eq!(stats["onEvent"], 10, "{stats}");
     assert_eq!(
-        stats["executions"], 5,
-        "the failures ended in onEvent: {stats}"
+        stats["executions"], 7,
+        "the three failures ended in onEvent: {stats}"
     );
     assert_eq!(stats["onTimeout"], 0, "{stats}");
 }
