@@ -14,14 +14,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{custom_event, free_port, http, wait_for_port, CustomFunction, Moto, SERVICE_TOKEN};
+use common::{
+    framework_event, free_port, http, wait_for_port, CustomFunction, Moto, SERVICE_TOKEN,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
-
-/// The framework's onEvent function: the ServiceToken of every resource the Provider serves.
-const FRAMEWORK_ON_EVENT: &str =
-    "arn:aws:lambda:us-east-1:123456789012:function:accounts-AccountsProviderframeworkonEvent-1X2Y3Z";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -206,20 +204,14 @@ impl Framework {
         old_properties: Option<Value>,
     ) -> Value {
         let url = format!("https://{}/{key}?X-Amz-Signature=local", self.https_host);
-        let mut event = custom_event(
+        framework_event(
             request_type,
             logical_id,
             &url,
             properties,
             physical_id,
-            old_properties.clone(),
-        );
-        event["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
-        event["ResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
-        if old_properties.is_some() {
-            event["OldResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_ON_EVENT);
-        }
-        event
+            old_properties,
+        )
     }
 
     /// Sends the request as CloudFormation does (an asynchronous invoke of the ServiceToken).
@@ -309,17 +301,6 @@ fn assert_account_id(answer: &Value) -> String {
     );
     assert_eq!(answer["Data"]["AccountId"], id.as_str(), "{answer}");
     id
-}
-
-async fn state_of(org: &common::Org, id: &str) -> String {
-    let out = org
-        .client
-        .describe_account()
-        .account_id(id)
-        .send()
-        .await
-        .unwrap();
-    out.account().unwrap().state().unwrap().as_str().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -427,7 +408,7 @@ async fn the_real_framework_creates_updates_refuses_a_rename_rolls_back_and_dele
             .contains("DeletionMode is REFUSE"),
         "{kept}"
     );
-    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+    assert_eq!(org.state_of(&id).await, "ACTIVE");
 
     // CLOSE closes.
     let mut closing = props("Cdk Closing", "cdk-closing@example.com");
@@ -460,7 +441,7 @@ async fn the_real_framework_creates_updates_refuses_a_rename_rolls_back_and_dele
         )
         .await;
     assert_eq!(closed["Status"], "SUCCESS", "{closed}");
-    assert_ne!(state_of(&org, &closing_id).await, "ACTIVE");
+    assert_ne!(org.state_of(&closing_id).await, "ACTIVE");
 
     // REMOVE surfaces Organizations' refusal (a created account cannot stand alone yet), then
     // removes once it can.
@@ -759,7 +740,7 @@ async fn the_cdk_example_app_deploys_its_accounts_through_the_real_framework() {
         assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     }
     for (_, _, retained, account) in &created {
-        let state = state_of(&org, account).await;
+        let state = org.state_of(account).await;
         assert_eq!(state == "ACTIVE", *retained, "{account}: {state}");
     }
 }

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{custom_event, response_urls, CustomFunction, Moto, FRAMEWORK_TOKEN};
+use common::{custom_event, framework_event, response_urls, CustomFunction, Moto};
 use organizations_account_handler::custom::PROGRESS_KEY;
 use serde_json::{json, Value};
 
@@ -275,7 +275,7 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     // The framework invokes its user handlers with the real event (presigned ResponseURL
     // included) and answers CloudFormation itself; its own onEvent function is the ServiceToken.
     let url = response_urls(&moto, &["cdk"]).await.remove(0);
-    let event = cdk_event("Create", "Cdk", &url.put, base.clone(), None, None);
+    let event = framework_event("Create", "Cdk", &url.put, base.clone(), None, None);
     let on_event = function.call(&event).await.expect("onEvent answers");
     let id = on_event["PhysicalResourceId"].as_str().unwrap().to_owned();
     assert!(id.len() == 12, "{on_event}");
@@ -304,7 +304,7 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     // A refused change is a function error, which the framework answers FAILED with.
     let mut renamed = base.clone();
     renamed["AccountName"] = json!("Cdk Renamed");
-    let update = cdk_event(
+    let update = framework_event(
         "Update",
         "Cdk",
         &url.put,
@@ -319,28 +319,6 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
     assert!(error.starts_with("NotUpdatable: "), "{error}");
     // The framework's answer is the only one: the function never PUT.
     assert_eq!(url.read().await, None);
-}
-
-/// A request as the CDK provider framework passes it on: the ServiceToken is the framework's.
-fn cdk_event(
-    request_type: &str,
-    logical_id: &str,
-    response_url: &str,
-    properties: Value,
-    physical_id: Option<&str>,
-    old_properties: Option<Value>,
-) -> Value {
-    let mut event = custom_event(
-        request_type,
-        logical_id,
-        response_url,
-        properties,
-        physical_id,
-        old_properties,
-    );
-    event["ServiceToken"] = json!(FRAMEWORK_TOKEN);
-    event["ResourceProperties"]["ServiceToken"] = json!(FRAMEWORK_TOKEN);
-    event
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -486,18 +464,6 @@ fn the_sam_function_is_allowed_exactly_the_schema_permissions_and_to_invoke_itse
     );
 }
 
-/// The account's State, as Organizations reports it.
-async fn state_of(org: &common::Org, id: &str) -> String {
-    let out = org
-        .client
-        .describe_account()
-        .account_id(id)
-        .send()
-        .await
-        .expect("describe account");
-    out.account().unwrap().state().unwrap().as_str().to_owned()
-}
-
 fn calls_of(calls: &Value, op: &str) -> u64 {
     calls[op].as_u64().unwrap_or(0)
 }
@@ -602,8 +568,8 @@ async fn forged_updates_and_deletes_of_accounts_this_resource_did_not_create_cha
     ] {
         assert_eq!(calls_of(&after, op), calls_of(&before, op), "{op}: {after}");
     }
-    assert_eq!(state_of(&org, &hand).await, "ACTIVE");
-    assert_eq!(state_of(&org, &owned).await, "ACTIVE");
+    assert_eq!(org.state_of(&hand).await, "ACTIVE");
+    assert_eq!(org.state_of(&owned).await, "ACTIVE");
     assert_eq!(org.parent_of(&hand).await, org.root);
 }
 
@@ -697,7 +663,7 @@ async fn a_cdk_on_event_outlasted_by_its_creation_hands_it_to_is_complete_with_a
     moto.configure(json!({"creation_seconds": 12})).await;
     let function = CustomFunction::start(&moto, 1, 10).await;
     let url = response_urls(&moto, &["cdk-slow"]).await.remove(0);
-    let event = cdk_event(
+    let event = framework_event(
         "Create",
         "CdkSlow",
         &url.put,

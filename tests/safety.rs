@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Moto, Org, Outcome};
+use common::{Moto, Outcome};
 use serde_json::{json, Value};
 
 async fn create(moto: &Moto, logical: &str, props: &Value) -> Outcome {
@@ -34,17 +34,6 @@ async fn delete(moto: &Moto, logical: &str, props: &Value, id: &str) -> Outcome 
         &model.to_string(),
     ])
     .await
-}
-
-async fn state_of(org: &Org, id: &str) -> String {
-    let out = org
-        .client
-        .describe_account()
-        .account_id(id)
-        .send()
-        .await
-        .expect("describe account");
-    out.account().unwrap().state().unwrap().as_str().to_owned()
 }
 
 async fn read(moto: &Moto, id: &str) -> Outcome {
@@ -91,7 +80,7 @@ async fn delete_with_the_default_changes_nothing_and_says_how_to_keep_or_close()
     ] {
         assert!(m.contains(needle), "{needle:?} not in {m}");
     }
-    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+    assert_eq!(org.state_of(&id).await, "ACTIVE");
     assert_eq!(moto.calls().await.get("CloseAccount"), None);
     // The model without DeletionMode (as a rollback may send it) reads the recorded choice.
     let bare = delete(&moto, "Keep", &json!({}), &id).await;
@@ -114,7 +103,7 @@ async fn delete_with_close_closes_and_a_read_after_is_not_found() {
     assert_eq!(read(&moto, &id).await.model()["DeletionMode"], "CLOSE");
     let deleted = delete(&moto, "Closing", &json!({}), &id).await;
     assert_eq!(deleted.code, 0, "{deleted:?}");
-    assert_eq!(state_of(&org, &id).await, "SUSPENDED");
+    assert_eq!(org.state_of(&id).await, "SUSPENDED");
     assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
 }
 
@@ -138,7 +127,7 @@ async fn delete_with_remove_surfaces_the_refusal_then_removes_once_the_account_c
         "{}",
         refused.message()
     );
-    assert_eq!(state_of(&org, &id).await, "ACTIVE");
+    assert_eq!(org.state_of(&id).await, "ACTIVE");
     // Its root user completes the standalone information; the delete goes through.
     moto.configure(json!({"standalone_ready": true})).await;
     let removed = delete(&moto, "Leaving", &props, &id).await;
@@ -277,7 +266,7 @@ async fn a_close_whose_answer_was_lost_is_waited_out_when_the_retry_meets_the_cl
     assert_eq!(deleted.code, 0, "{deleted:?}");
     assert!(moto.calls().await["CloseAccount"].as_u64().unwrap() >= 2);
     // A close under way is no longer ACTIVE: the delete is done, as CloudFormation expects.
-    assert_eq!(state_of(&org, &id).await, "PENDING_CLOSURE");
+    assert_eq!(org.state_of(&id).await, "PENDING_CLOSURE");
     assert_eq!(read(&moto, &id).await.error_code(), "NotFound");
 }
 

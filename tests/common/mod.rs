@@ -370,6 +370,18 @@ impl Org {
             .collect()
     }
 
+    /// The account's State, as Organizations reports it.
+    pub async fn state_of(&self, id: &str) -> String {
+        let out = self
+            .client
+            .describe_account()
+            .account_id(id)
+            .send()
+            .await
+            .expect("describe account");
+        out.account().unwrap().state().unwrap().as_str().to_owned()
+    }
+
     /// An account made outside CloudFormation (no record tag), as a person would in the console;
     /// waits until its creation succeeded.
     pub async fn create_by_hand(&self, name: &str, email: &str) -> String {
@@ -621,6 +633,33 @@ pub const SERVICE_TOKEN: &str =
 /// A CDK provider framework's onEvent function, as the ServiceToken of the resources it serves.
 pub const FRAMEWORK_TOKEN: &str =
     "arn:aws:lambda:us-east-1:123456789012:function:accounts-AccountsProviderframeworkonEvent-1X2Y3Z";
+
+/// A request as the CDK provider framework passes it on to its user handlers: CloudFormation's
+/// event, whose ServiceToken names the framework's onEvent function.
+pub fn framework_event(
+    request_type: &str,
+    logical_id: &str,
+    response_url: &str,
+    properties: Value,
+    physical_id: Option<&str>,
+    old_properties: Option<Value>,
+) -> Value {
+    let mut event = custom_event(
+        request_type,
+        logical_id,
+        response_url,
+        properties,
+        physical_id,
+        old_properties,
+    );
+    event["ServiceToken"] = Value::from(FRAMEWORK_TOKEN);
+    for key in ["ResourceProperties", "OldResourceProperties"] {
+        if let Some(props) = event.get_mut(key) {
+            props["ServiceToken"] = Value::from(FRAMEWORK_TOKEN);
+        }
+    }
+    event
+}
 
 pub fn custom_event(
     request_type: &str,
