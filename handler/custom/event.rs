@@ -25,8 +25,9 @@ use crate::step::Request;
 /// onEvent's answer that the CDK framework spreads into each isComplete request).
 pub const PROGRESS_KEY: &str = "OrganizationsAccountProgress";
 
-/// The start of the PhysicalResourceId answered for a Create that made no account; the rollback
-/// Delete that follows recognises it (any id that is not an AccountId) as nothing to delete.
+/// The start of the PhysicalResourceId answered for a Create that failed before its AccountId
+/// was known; the rollback Delete that follows settles whatever it may have started (nothing,
+/// without a call, when its properties never passed validation).
 pub const NOT_CREATED: &str = "not-created:";
 
 /// The start of the PhysicalResourceId answered for a Create that had to answer while its
@@ -140,19 +141,6 @@ pub enum Progress {
     },
 }
 
-impl CustomRequest {
-    /// The stage a request starts with when no progress is carried: a Delete whose physical id
-    /// names no account first settles what its Create may have started.
-    pub fn first_stage(&self) -> CallbackContext {
-        match (self.write, &self.account_id) {
-            (Write::Delete, None) => CallbackContext::new(Stage::ResolveCreation {
-                request_id: self.pending_request.clone(),
-            }),
-            (write, _) => write.first_stage(),
-        }
-    }
-}
-
 /// A custom-resource request, understood.
 #[derive(Debug, Clone)]
 pub struct CustomRequest {
@@ -167,6 +155,19 @@ pub struct CustomRequest {
     pub service_timeout: Duration,
     pub progress: Option<Progress>,
     pub seed: u64,
+}
+
+impl CustomRequest {
+    /// The stage a request starts with when no progress is carried: a Delete whose physical id
+    /// names no account first settles what its Create may have started.
+    pub fn first_stage(&self) -> CallbackContext {
+        match (self.write, &self.account_id) {
+            (Write::Delete, None) => CallbackContext::new(Stage::ResolveCreation {
+                request_id: self.pending_request.clone(),
+            }),
+            (write, _) => write.first_stage(),
+        }
+    }
 }
 
 fn invalid(message: String) -> HandlerError {
