@@ -290,7 +290,7 @@ async fn start(
             let in_flight = inv.org.creations_in_progress().await?;
             if in_flight.is_empty() {
                 // Nothing to wait for: the refusal is the daily limit on new accounts.
-                return Err(HandlerError::ServiceLimit(format!(
+                return Err(HandlerError::ServiceLimitExceeded(format!(
                     "{e}. No account creation is in progress, so this is Organizations' limit on accounts created per day: run the stack operation again tomorrow, or ask AWS Support to raise the limit"
                 )));
             }

@@ -1,5 +1,6 @@
-//! Every way a request can fail, as one enum, and its HandlerErrorCode. The match in `code` has
-//! no wildcard arm: a new variant does not compile until someone decides its code.
+//! Every way a request can fail, as one enum, and its HandlerErrorCode. Each variant is named
+//! after the code it maps to (Retryable aside, whose class decides); the match in `code` has no
+//! wildcard arm: a new variant does not compile until someone decides its code.
 
 use crate::protocol::HandlerErrorCode;
 
@@ -17,23 +18,19 @@ pub enum HandlerError {
     NotFound(String),
     #[error("{0}")]
     AccessDenied(String),
-    #[error("{0}")]
-    UnauthorizedTagging(String),
     /// A conflict that waiting will not fix.
     #[error("{0}")]
-    Conflict(String),
+    ResourceConflict(String),
     #[error("{0}")]
-    ServiceLimit(String),
+    ServiceLimitExceeded(String),
     #[error("{0}")]
     NotStabilized(String),
     /// The service refused for a reason of its own (not retryable).
     #[error("{0}")]
-    Service(String),
+    GeneralServiceException(String),
     /// The service failed internally and said to try later.
     #[error("{0}")]
-    ServiceInternal(String),
-    #[error("{0}")]
-    InvalidTypeConfiguration(String),
+    ServiceInternalError(String),
     #[error("{0}")]
     InternalFailure(String),
     /// Worth trying again after a wait; `class` chooses the wait.
@@ -77,13 +74,11 @@ impl HandlerError {
             HandlerError::AlreadyExists(_) => HandlerErrorCode::AlreadyExists,
             HandlerError::NotFound(_) => HandlerErrorCode::NotFound,
             HandlerError::AccessDenied(_) => HandlerErrorCode::AccessDenied,
-            HandlerError::UnauthorizedTagging(_) => HandlerErrorCode::UnauthorizedTaggingOperation,
-            HandlerError::Conflict(_) => HandlerErrorCode::ResourceConflict,
-            HandlerError::ServiceLimit(_) => HandlerErrorCode::ServiceLimitExceeded,
+            HandlerError::ResourceConflict(_) => HandlerErrorCode::ResourceConflict,
+            HandlerError::ServiceLimitExceeded(_) => HandlerErrorCode::ServiceLimitExceeded,
             HandlerError::NotStabilized(_) => HandlerErrorCode::NotStabilized,
-            HandlerError::Service(_) => HandlerErrorCode::GeneralServiceException,
-            HandlerError::ServiceInternal(_) => HandlerErrorCode::ServiceInternalError,
-            HandlerError::InvalidTypeConfiguration(_) => HandlerErrorCode::InvalidTypeConfiguration,
+            HandlerError::GeneralServiceException(_) => HandlerErrorCode::GeneralServiceException,
+            HandlerError::ServiceInternalError(_) => HandlerErrorCode::ServiceInternalError,
             HandlerError::InternalFailure(_) => HandlerErrorCode::InternalFailure,
             HandlerError::Retryable { class, .. } => class.code(),
         }

@@ -220,9 +220,9 @@ impl Organizations {
             .send()
             .await
             .map_err(|e| classify("DescribeAccount", e))?;
-        let account = out
-            .account()
-            .ok_or_else(|| HandlerError::Service("DescribeAccount returned no account".into()))?;
+        let account = out.account().ok_or_else(|| {
+            HandlerError::GeneralServiceException("DescribeAccount returned no account".into())
+        })?;
         translate::account_view(account)
     }
 
@@ -235,10 +235,12 @@ impl Organizations {
             .await
             .map_err(|e| classify("ListParents", e))?;
         let parent = out.parents().first().and_then(|p| p.id()).ok_or_else(|| {
-            HandlerError::Service(format!("ListParents returned no parent for {id}"))
+            HandlerError::GeneralServiceException(format!(
+                "ListParents returned no parent for {id}"
+            ))
         })?;
         ParentId::parse(parent).map_err(|_| {
-            HandlerError::Service(format!(
+            HandlerError::GeneralServiceException(format!(
                 "ListParents returned a malformed parent id {parent:?}"
             ))
         })
@@ -251,13 +253,13 @@ impl Organizations {
             .send()
             .await
             .map_err(|e| classify("ListRoots", e))?;
-        let root = out
-            .roots()
-            .first()
-            .and_then(|r| r.id())
-            .ok_or_else(|| HandlerError::Service("ListRoots returned no root".into()))?;
+        let root = out.roots().first().and_then(|r| r.id()).ok_or_else(|| {
+            HandlerError::GeneralServiceException("ListRoots returned no root".into())
+        })?;
         ParentId::parse(root).map_err(|_| {
-            HandlerError::Service(format!("ListRoots returned a malformed root id {root:?}"))
+            HandlerError::GeneralServiceException(format!(
+                "ListRoots returned a malformed root id {root:?}"
+            ))
         })
     }
 
@@ -394,8 +396,9 @@ impl Organizations {
                 .map_err(|e| classify("CreateAccount", e))?;
             out.create_account_status().cloned()
         };
-        let status = status
-            .ok_or_else(|| HandlerError::Service("CreateAccount returned no status".into()))?;
+        let status = status.ok_or_else(|| {
+            HandlerError::GeneralServiceException("CreateAccount returned no status".into())
+        })?;
         translate::create_status(&status)
     }
 
@@ -411,7 +414,9 @@ impl Organizations {
             .await
             .map_err(|e| classify("DescribeCreateAccountStatus", e))?;
         let status = out.create_account_status().ok_or_else(|| {
-            HandlerError::Service("DescribeCreateAccountStatus returned no status".into())
+            HandlerError::GeneralServiceException(
+                "DescribeCreateAccountStatus returned no status".into(),
+            )
         })?;
         translate::create_status(status)
     }

@@ -55,7 +55,9 @@ pub fn status_from_state(state: &str) -> Option<&'static str> {
 
 pub fn account_view(a: &types::Account) -> Result<AccountView, HandlerError> {
     let id = a.id().ok_or_else(|| {
-        HandlerError::Service("Organizations returned an account without an id".into())
+        HandlerError::GeneralServiceException(
+            "Organizations returned an account without an id".into(),
+        )
     })?;
     let state = a.state().map(|s| s.as_str().to_owned());
     let status = a.status().map(|s| s.as_str().to_owned()).or_else(|| {
@@ -66,7 +68,7 @@ pub fn account_view(a: &types::Account) -> Result<AccountView, HandlerError> {
     });
     Ok(AccountView {
         id: AccountId::parse(id).map_err(|_| {
-            HandlerError::Service(format!(
+            HandlerError::GeneralServiceException(format!(
                 "Organizations returned a malformed account id {id:?}"
             ))
         })?,
@@ -106,7 +108,7 @@ pub struct CreateStatus {
 
 pub fn create_status(s: &types::CreateAccountStatus) -> Result<CreateStatus, HandlerError> {
     let malformed = |what: &str| {
-        HandlerError::Service(format!(
+        HandlerError::GeneralServiceException(format!(
             "Organizations returned a create-account status {what}"
         ))
     };
@@ -145,7 +147,7 @@ pub fn create_status(s: &types::CreateAccountStatus) -> Result<CreateStatus, Han
 pub fn creation_failure(reason: &str, email: &str) -> HandlerError {
     let m = |text: String| format!("CreateAccount failed with {reason}: {text}");
     match reason {
-        "ACCOUNT_LIMIT_EXCEEDED" => HandlerError::ServiceLimit(m(
+        "ACCOUNT_LIMIT_EXCEEDED" => HandlerError::ServiceLimitExceeded(m(
             "the organization has reached its account quota; request an increase in the Service Quotas console (AWS Organizations: default maximum number of accounts), or close unused accounts".into())),
         "EMAIL_ALREADY_EXISTS" => HandlerError::AlreadyExists(m(format!(
             "another AWS account already uses the e-mail address {email}; choose another address for Email"))),
@@ -155,7 +157,7 @@ pub fn creation_failure(reason: &str, email: &str) -> HandlerError {
             "Organizations does not accept the e-mail address {email}; correct Email"))),
         "CONCURRENT_ACCOUNT_MODIFICATION" => HandlerError::retry(RetryClass::Contention, m(
             "another account operation was running; the handler waits and tries again".into())),
-        "INTERNAL_FAILURE" => HandlerError::ServiceInternal(m(
+        "INTERNAL_FAILURE" => HandlerError::ServiceInternalError(m(
             "Organizations failed internally; retry the stack operation later, and contact AWS Support if it persists".into())),
         "GOVCLOUD_ACCOUNT_ALREADY_EXISTS" => HandlerError::AlreadyExists(m(format!(
             "an AWS GovCloud (US) account already exists for {email}; use another Email or set CreateGovCloudAccount to false"))),
@@ -167,7 +169,7 @@ pub fn creation_failure(reason: &str, email: &str) -> HandlerError {
             "the management account's business validation is still pending; wait for it to finish, then create again".into())),
         "INVALID_IDENTITY_FOR_BUSINESS_VALIDATION" => HandlerError::InvalidRequest(m(
             "the identity documents for business validation are not valid; correct them with AWS Support".into())),
-        "UNKNOWN_BUSINESS_VALIDATION" => HandlerError::Service(m(
+        "UNKNOWN_BUSINESS_VALIDATION" => HandlerError::GeneralServiceException(m(
             "business validation failed for a reason Organizations did not give; contact AWS Support".into())),
         "MISSING_PAYMENT_INSTRUMENT" => HandlerError::InvalidRequest(m(
             "the management account has no valid payment method; add one in the Billing console and create again".into())),
@@ -175,7 +177,7 @@ pub fn creation_failure(reason: &str, email: &str) -> HandlerError {
             "the management account's payment method is not valid; update it in the Billing console and create again".into())),
         "UPDATE_EXISTING_RESOURCE_POLICY_WITH_TAGS_NOT_SUPPORTED" => HandlerError::InvalidRequest(m(
             "Organizations cannot apply these Tags while updating an existing resource policy; create the account without Tags, then add them with an update".into())),
-        other => HandlerError::Service(format!(
+        other => HandlerError::GeneralServiceException(format!(
             "CreateAccount failed with {other}, a reason this handler does not know yet; see the AWS Organizations documentation for CreateAccountStatus.FailureReason")),
     }
 }
@@ -352,7 +354,7 @@ pub fn service_error(
         | "CreateAccountStatusNotFoundException" | "ChildNotFoundException" => HandlerError::NotFound(text),
         // The resource's current state forbids the call (CloseAccount: a close under way, which
         // the delete logic waits out before this table is reached).
-        "ConflictException" => HandlerError::Conflict(text),
+        "ConflictException" => HandlerError::ResourceConflict(text),
         "ParentNotFoundException" | "DestinationParentNotFoundException" => {
             HandlerError::InvalidRequest(format!("ParentIds: {text}"))
         }
@@ -384,16 +386,16 @@ pub fn service_error(
             // it until seven days after its creation (ConstraintViolationException reference).
             "WAIT_PERIOD_ACTIVE" => HandlerError::InvalidRequest(format!(
                 "{text} (reason WAIT_PERIOD_ACTIVE: Organizations lets an account created in the organization leave it only once seven days have passed since its creation, so DeletionMode REMOVE cannot undo a fresh creation. Delete again after that, keep the account (DeletionPolicy: Retain, or delete-stack --retain-resources), or set DeletionMode to CLOSE to close it instead)")),
-            "CLOSE_ACCOUNT_QUOTA_EXCEEDED" => HandlerError::ServiceLimit(format!(
+            "CLOSE_ACCOUNT_QUOTA_EXCEEDED" => HandlerError::ServiceLimitExceeded(format!(
                 "{text} (the organization may close only a share of its member accounts in a rolling 30 days; wait, or close the account from the console later)")),
             r if r.ends_with("_LIMIT_EXCEEDED") || r.ends_with("_QUOTA_EXCEEDED") => {
-                HandlerError::ServiceLimit(format!("{text} (reason {r})"))
+                HandlerError::ServiceLimitExceeded(format!("{text} (reason {r})"))
             }
             "" => HandlerError::InvalidRequest(text),
             r => HandlerError::InvalidRequest(format!("{text} (reason {r})")),
         },
         _ if http_status >= 500 => HandlerError::retry(RetryClass::Transient, text),
-        _ => HandlerError::Service(text),
+        _ => HandlerError::GeneralServiceException(text),
     }
 }
 
