@@ -59,11 +59,7 @@ async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, Handl
     }
     // The template's choice; when the model lacks it, the one recorded at the last write.
     let mode = match model.deletion_mode.as_deref() {
-        Some(s) => DeletionMode::parse(s).ok_or_else(|| {
-            HandlerError::InvalidRequest(format!(
-                "DeletionMode: {s:?} is not one of REFUSE, CLOSE, REMOVE"
-            ))
-        })?,
+        Some(s) => DeletionMode::from_property(s)?,
         None => {
             let book = match book {
                 Some(book) => book,

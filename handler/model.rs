@@ -307,6 +307,16 @@ impl DeletionMode {
         }
     }
 
+    /// A template's DeletionMode, or InvalidRequest naming the values allowed.
+    pub fn from_property(s: &str) -> Result<DeletionMode, HandlerError> {
+        DeletionMode::parse(s).ok_or_else(|| {
+            HandlerError::InvalidRequest(format!(
+                "DeletionMode: {} is not one of REFUSE, CLOSE, REMOVE",
+                lenient::quote(s)
+            ))
+        })
+    }
+
     /// Parses a value the schema already allowed (or a recorded one); unknown is None.
     pub fn parse(s: &str) -> Option<DeletionMode> {
         match s {
@@ -327,6 +337,13 @@ pub struct CreateSettings {
     pub role_name: String,
     pub billing: BillingAccess,
     pub gov_cloud: bool,
+}
+
+/// Tag keys no template may declare and no update touches: AWS's own (`aws:`) and this
+/// handler's bookkeeping, both in any case (AWS reserves `aws:` whatever its case).
+pub fn is_reserved_tag_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    lower.starts_with("aws:") || lower.starts_with(BOOKKEEPING_PREFIX)
 }
 
 /// Organizations allows 50 tags on an account.
@@ -454,8 +471,7 @@ impl DesiredAccount {
         };
         let mut tags = BTreeMap::new();
         for (i, tag) in model.tags.iter().flatten().enumerate() {
-            let lower = tag.key.to_ascii_lowercase();
-            if lower.starts_with("aws:") || lower.starts_with(BOOKKEEPING_PREFIX) {
+            if is_reserved_tag_key(&tag.key) {
                 return Err(HandlerError::InvalidRequest(format!(
                     "Tags[{i}].Key: {} uses a reserved prefix (aws: or {BOOKKEEPING_PREFIX})",
                     lenient::quote(&tag.key)
@@ -480,12 +496,7 @@ impl DesiredAccount {
             gov_cloud: model.create_gov_cloud_account.unwrap_or(false),
             deletion: match model.deletion_mode.as_deref() {
                 None => DeletionMode::Refuse,
-                Some(s) => DeletionMode::parse(s).ok_or_else(|| {
-                    HandlerError::InvalidRequest(format!(
-                        "DeletionMode: {} is not one of REFUSE, CLOSE, REMOVE",
-                        lenient::quote(s)
-                    ))
-                })?,
+                Some(s) => DeletionMode::from_property(s)?,
             },
             tags,
             account_id: model
@@ -512,10 +523,7 @@ impl DesiredAccount {
     ) -> BTreeMap<String, String> {
         let mut all: BTreeMap<String, String> = stack_tags
             .iter()
-            .filter(|(k, _)| {
-                let k = k.to_ascii_lowercase();
-                !k.starts_with("aws:") && !k.starts_with(BOOKKEEPING_PREFIX)
-            })
+            .filter(|(k, _)| !is_reserved_tag_key(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         all.extend(self.tags.clone());
@@ -707,5 +715,20 @@ mod tests {
             ("empty".to_string(), String::new()),
         ]);
         check_tags(&fine, &BTreeMap::new()).unwrap();
+    }
+
+    #[test]
+    fn reserved_tag_keys_are_aws_and_bookkeeping_in_any_case() {
+        for key in [
+            "aws:cloudformation:stack-name",
+            "AWS:x",
+            "cfn-organizations-account:record",
+            "CFN-Organizations-Account:x",
+        ] {
+            assert!(is_reserved_tag_key(key), "{key}");
+        }
+        for key in ["team", "awsome", "cfn-organizations-account", "cost:aws:"] {
+            assert!(!is_reserved_tag_key(key), "{key}");
+        }
     }
 }

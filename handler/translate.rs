@@ -8,7 +8,7 @@ use aws_smithy_types::date_time::Format;
 
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{
-    AccountId, CreateAccountRequestId, ParentId, ResourceModel, Tag, BOOKKEEPING_PREFIX,
+    is_reserved_tag_key, AccountId, CreateAccountRequestId, ParentId, ResourceModel, Tag,
 };
 
 /// An account as Organizations describes it.
@@ -274,8 +274,7 @@ pub fn split_tags(all: &BTreeMap<String, String>) -> (BTreeMap<String, String>, 
     for (k, v) in all {
         if k == TAG_RECORD {
             book = Bookkeeping::decode(v);
-        } else if !k.starts_with(BOOKKEEPING_PREFIX) && !k.to_ascii_lowercase().starts_with("aws:")
-        {
+        } else if !is_reserved_tag_key(k) {
             user.insert(k.clone(), v.clone());
         }
     }

@@ -192,10 +192,7 @@ pub fn declared_keys(
         .flatten()
         .map(|t| t.key.clone())
         .chain(stack_tags.keys().cloned())
-        .filter(|k| {
-            let k = k.to_ascii_lowercase();
-            !k.starts_with("aws:") && !k.starts_with(crate::model::BOOKKEEPING_PREFIX)
-        })
+        .filter(|k| !crate::model::is_reserved_tag_key(k))
         .collect()
 }
 
