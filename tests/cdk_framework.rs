@@ -4,7 +4,7 @@
 //! local Lambda Invoke API (cargo lambda's emulator behind scripts/local_lambda.py), waits through
 //! a stand-in for the generated waiter state machine, and answers at an HTTPS ResponseURL on
 //! loopback port 443 (a throwaway CA). Organizations is the realistic local endpoint.
-//! Needs Node and `npm install` in tests/cdk (scripts/setup does both).
+//! Needs Node and the npm packages of tests/cdk and examples/cdk (scripts/node-setup).
 
 mod common;
 
@@ -130,7 +130,7 @@ impl Framework {
         let cdk = root().join("tests/cdk");
         assert!(
             cdk.join("node_modules/aws-cdk-lib").exists(),
-            "aws-cdk-lib is not installed in tests/cdk: run scripts/setup"
+            "aws-cdk-lib is not installed in tests/cdk: run scripts/node-setup"
         );
         let mut host = Command::new("node")
             .arg(cdk.join("host.js"))
@@ -653,7 +653,7 @@ async fn the_cdk_example_app_deploys_its_accounts_through_the_real_framework() {
     let app = root().join("examples/cdk");
     assert!(
         app.join("dist/bin/accounts.js").exists(),
-        "examples/cdk is not built: run scripts/setup"
+        "examples/cdk is not built: run scripts/node-setup"
     );
     let outdir = std::env::temp_dir().join(format!("cdk-example-{}", std::process::id()));
     let context = json!({"accountsFunctionArn": SERVICE_TOKEN, "workloadsOuId": org.ou_a,
