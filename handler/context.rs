@@ -6,9 +6,32 @@ use serde_json::Value;
 
 use crate::error::HandlerError;
 use crate::model::{AccountId, CreateAccountRequestId, CreateSettings};
-use crate::protocol::Action;
 
 pub const CONTEXT_VERSION: u32 = 1;
+
+/// The three actions that change an account, and so have stages (READ and LIST have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Write {
+    /// The protocol's name of the action.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Write::Create => "CREATE",
+            Write::Update => "UPDATE",
+            Write::Delete => "DELETE",
+        }
+    }
+
+    /// The stage a fresh request of this action starts with.
+    pub fn first_stage(self) -> CallbackContext {
+        CallbackContext::first(self)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,16 +114,16 @@ impl Stage {
         }
     }
 
-    fn action(&self) -> Action {
+    fn action(&self) -> Write {
         match self {
             Stage::StartCreate { .. }
             | Stage::FindOwnRequest { .. }
             | Stage::AwaitCreation { .. }
             | Stage::PlaceAccount { .. }
-            | Stage::DescribeCreated { .. } => Action::Create,
-            Stage::ApplyUpdate { .. } => Action::Update,
+            | Stage::DescribeCreated { .. } => Write::Create,
+            Stage::ApplyUpdate { .. } => Write::Update,
             Stage::ResolveCreation { .. } | Stage::StartDelete | Stage::AwaitClosure { .. } => {
-                Action::Delete
+                Write::Delete
             }
         }
     }
@@ -145,7 +168,7 @@ impl CallbackContext {
 
     /// The context CloudFormation passed back, or the action's first stage when there is none.
     pub fn from_request(
-        action: Action,
+        action: Write,
         raw: Option<&Value>,
     ) -> Result<CallbackContext, HandlerError> {
         let ctx = match raw {
@@ -178,12 +201,11 @@ impl CallbackContext {
         Ok(ctx)
     }
 
-    pub fn first(action: Action) -> CallbackContext {
+    pub fn first(action: Write) -> CallbackContext {
         Self::new(match action {
-            Action::Create => Stage::StartCreate { settings: None },
-            Action::Update => Stage::ApplyUpdate { settings: None },
-            // READ and LIST have no stages; the dispatcher never asks for theirs.
-            Action::Delete | Action::Read | Action::List => Stage::StartDelete,
+            Write::Create => Stage::StartCreate { settings: None },
+            Write::Update => Stage::ApplyUpdate { settings: None },
+            Write::Delete => Stage::StartDelete,
         })
     }
 }
@@ -212,7 +234,7 @@ mod tests {
                 "settings": {"roleName": "Admin", "billing": "DENY", "govCloud": true}}, "attempt": 1})
         );
         assert_eq!(
-            CallbackContext::from_request(Action::Create, Some(&v)).unwrap(),
+            CallbackContext::from_request(Write::Create, Some(&v)).unwrap(),
             ctx
         );
     }
@@ -220,19 +242,19 @@ mod tests {
     #[test]
     fn no_context_means_the_first_stage_of_the_action() {
         assert_eq!(
-            CallbackContext::from_request(Action::Create, None)
+            CallbackContext::from_request(Write::Create, None)
                 .unwrap()
                 .stage,
             Stage::StartCreate { settings: None }
         );
         assert_eq!(
-            CallbackContext::from_request(Action::Update, None)
+            CallbackContext::from_request(Write::Update, None)
                 .unwrap()
                 .stage,
             Stage::ApplyUpdate { settings: None }
         );
         assert_eq!(
-            CallbackContext::from_request(Action::Delete, None)
+            CallbackContext::from_request(Write::Delete, None)
                 .unwrap()
                 .stage,
             Stage::StartDelete
@@ -242,7 +264,7 @@ mod tests {
     #[test]
     fn context_of_another_action_is_invalid_request() {
         let v = CallbackContext::new(Stage::ApplyUpdate { settings: None }).to_json();
-        let e = CallbackContext::from_request(Action::Delete, Some(&v)).unwrap_err();
+        let e = CallbackContext::from_request(Write::Delete, Some(&v)).unwrap_err();
         assert_eq!(
             e.to_string(),
             "callbackContext.stage: applyUpdate belongs to UPDATE, not DELETE"
@@ -252,7 +274,7 @@ mod tests {
     #[test]
     fn unknown_version_and_bad_ids_are_invalid_request() {
         let e = CallbackContext::from_request(
-            Action::Create,
+            Write::Create,
             Some(&json!({"version": 9, "stage": {"name": "startCreate"}})),
         );
         assert!(e
@@ -260,7 +282,7 @@ mod tests {
             .to_string()
             .starts_with("callbackContext.version: 9"));
         let e = CallbackContext::from_request(
-            Action::Create,
+            Write::Create,
             Some(&json!({"version": 1, "stage": {"name": "placeAccount", "accountId": "12"}})),
         );
         let msg = e.unwrap_err().to_string();
@@ -273,7 +295,7 @@ mod tests {
     #[test]
     fn an_update_context_written_before_settings_were_kept_still_reads() {
         let old = json!({"version": 1, "stage": {"name": "applyUpdate"}, "attempt": 2});
-        let ctx = CallbackContext::from_request(Action::Update, Some(&old)).unwrap();
+        let ctx = CallbackContext::from_request(Write::Update, Some(&old)).unwrap();
         assert_eq!(ctx.stage, Stage::ApplyUpdate { settings: None });
         // And a context without settings writes the same wire form as before.
         assert_eq!(ctx.to_json(), old);
@@ -286,7 +308,7 @@ mod tests {
             billing: BillingAccess::Deny,
             gov_cloud: false,
         };
-        let pinned = CallbackContext::first(Action::Update).pinned(|| Some(admin.clone()));
+        let pinned = CallbackContext::first(Write::Update).pinned(|| Some(admin.clone()));
         assert_eq!(
             pinned.to_json(),
             json!({"version": 1, "stage": {"name": "applyUpdate",

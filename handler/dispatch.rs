@@ -189,13 +189,12 @@ async fn write(
     deadline: Option<SystemTime>,
     write: Write,
 ) -> ProgressEvent {
-    let context =
-        match CallbackContext::from_request(write.action(), request.callback_context.as_ref()) {
-            Ok(c) => c,
-            Err(e) => return failed(&e),
-        };
+    let context = match CallbackContext::from_request(write, request.callback_context.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return failed(&e),
+    };
     tracing::Span::current().record("stage", context.stage.name());
-    let budget = Budget::new(budget_cap(write.action()), deadline);
+    let budget = Budget::new(WRITE_BUDGET, deadline);
     let view = view(request);
     let inv = match invocation(clients, request, &view, budget) {
         Ok(i) => i,

@@ -7,35 +7,13 @@ use std::time::Duration;
 
 use tracing::warn;
 
+pub use crate::context::Write;
+
 use crate::context::CallbackContext;
 use crate::error::{HandlerError, RetryClass};
 use crate::model::DesiredAccount;
-use crate::protocol::Action;
 use crate::step::{Invocation, Step};
 use crate::{create, delete, update};
-
-/// The three actions that change an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
-    Create,
-    Update,
-    Delete,
-}
-
-impl Write {
-    pub fn action(self) -> Action {
-        match self {
-            Write::Create => Action::Create,
-            Write::Update => Action::Update,
-            Write::Delete => Action::Delete,
-        }
-    }
-
-    /// The stage a fresh request of this action starts with.
-    pub fn first_stage(self) -> CallbackContext {
-        CallbackContext::first(self.action())
-    }
-}
 
 /// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
 pub async fn advance(
