@@ -2,7 +2,7 @@
 //! after the code it maps to (Retryable aside, whose class decides); the match in `code` has no
 //! wildcard arm: a new variant does not compile until someone decides its code.
 
-use crate::protocol::HandlerErrorCode;
+use crate::error_code::HandlerErrorCode;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HandlerError {
@@ -103,18 +103,6 @@ impl RetryClass {
             RetryClass::CloseRequestsInFlight => HandlerErrorCode::ServiceLimitExceeded,
             RetryClass::NotYetVisible => HandlerErrorCode::NotStabilized,
             RetryClass::CreationSlots => HandlerErrorCode::ServiceLimitExceeded,
-        }
-    }
-}
-
-impl From<crate::protocol::RequestError> for HandlerError {
-    fn from(e: crate::protocol::RequestError) -> Self {
-        use crate::protocol::RequestError as R;
-        match e {
-            R::Credentials(m) => HandlerError::InvalidCredentials(m),
-            R::Malformed(_) | R::MissingAction | R::UnknownAction(_) => {
-                HandlerError::InvalidRequest(e.to_string())
-            }
         }
     }
 }

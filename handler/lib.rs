@@ -1,15 +1,22 @@
 //! CloudFormation resource handler for AWS Organizations member accounts.
 //!
-//! Layers, from the wire inwards:
-//! - `protocol`: the resource-provider protocol (requests, ProgressEvent, error codes); knows
-//!   nothing of Organizations.
-//! - `dispatch`: one exhaustive match on the action; retries through the callback loop.
-//! - `create`, `read`, `update`, `delete`, `list`: the account logic, one file per action.
-//! - `step`: what the actions and the front door share (an invocation's view, a step's
-//!   outcome, the time budget), below both so that no module imports its caller.
-//! - `org` (the seam to Organizations) and `translate` (pure model <-> SDK translation);
-//!   `logs` and `metrics`, the seams to the type owner's CloudWatch, used by `telemetry`.
-//! - `schema`, `model`, `context`, `error`, `backoff`: the rules, the types, the stages.
+//! Layers, from the wire inwards; each module uses only its own layer and those below it:
+//! - Runtime glue (used by `main.rs`): `lambda` (the raw-body guard before the runtime's
+//!   decoder), `logging` (the JSON subscriber and the per-request line capture).
+//! - Front doors: the registry protocol (`protocol`: requests and ProgressEvent; `dispatch`:
+//!   one exhaustive match on the action; `telemetry`: the type owner's logs and metrics) and
+//!   custom resources (`custom`: CloudFormation's events and the CDK provider framework's).
+//! - The account lifecycle, shared by both doors and knowing no wire format: `lifecycle` (one
+//!   write step, bounded), the actions `create`, `read`, `update`, `delete`, `list`, and what
+//!   they and the doors share below them: `step` (an invocation's view, a step's outcome, the
+//!   time budget), `context` (the stages and the actions that have them), `backoff`.
+//! - AWS seams: `org` (Organizations, and the clients for each request), `invoke` (Lambda, a
+//!   custom resource's hand-off to itself), `response_url` (a presigned ResponseURL), `logs` and
+//!   `metrics` (the owner's CloudWatch), and `translate` (pure SDK <-> model translation and the
+//!   service-error table).
+//! - The vocabulary every layer speaks: `model` (identifiers, the model, the desired state),
+//!   `schema` (the embedded resource schema), `error` (HandlerError) and `error_code`
+//!   (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 
 pub mod backoff;
 pub mod context;
@@ -18,8 +25,10 @@ pub mod custom;
 pub mod delete;
 pub mod dispatch;
 pub mod error;
+pub mod error_code;
 pub mod invoke;
 pub mod lambda;
+pub mod lenient;
 pub mod lifecycle;
 pub mod list;
 pub mod logging;

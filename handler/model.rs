@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::error::HandlerError;
-use crate::protocol::lenient;
+use crate::lenient;
 use crate::schema::Schema;
 
 pub const PRIMARY_IDENTIFIER: &[&str] = &["AccountId"];
@@ -186,7 +186,7 @@ macro_rules! identifier {
                     Err(HandlerError::InvalidRequest(format!(
                         "{}: {} is not {} ({})",
                         $what,
-                        crate::protocol::lenient::quote(s),
+                        crate::lenient::quote(s),
                         stringify!($name),
                         $rule
                     )))
@@ -690,7 +690,10 @@ mod tests {
         let mut effective = stack.clone();
         effective.extend(resource);
         let e = check_tags(&effective, &stack).unwrap_err();
-        assert_eq!(e.code(), crate::protocol::HandlerErrorCode::InvalidRequest);
+        assert_eq!(
+            e.code(),
+            crate::error_code::HandlerErrorCode::InvalidRequest
+        );
         assert_eq!(
             e.to_string(),
             "stack tag \"owner\": the value \"platform {team}\" contains '{'; only letters, digits, spaces and _ . : / = + - @ are allowed (Organizations' tag rule)"

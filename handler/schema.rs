@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::protocol::lenient::{kind, quote};
-use crate::protocol::HandlerErrorCode;
+use crate::error_code::HandlerErrorCode;
+use crate::lenient::{kind, quote};
 
 pub const SCHEMA_JSON: &str = include_str!("../schema/aws-organizations-account.json");
 

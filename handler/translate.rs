@@ -401,7 +401,7 @@ pub fn service_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::HandlerErrorCode as C;
+    use crate::error_code::HandlerErrorCode as C;
 
     const REASONS: [(&str, C); 16] = [
         ("ACCOUNT_LIMIT_EXCEEDED", C::ServiceLimitExceeded),

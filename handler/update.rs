@@ -262,7 +262,7 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(e.code(), crate::protocol::HandlerErrorCode::NotUpdatable);
+        assert_eq!(e.code(), crate::error_code::HandlerErrorCode::NotUpdatable);
         assert!(
             e.to_string()
                 .starts_with("AccountName: cannot change from \"Team A\" to \"Team B\""),

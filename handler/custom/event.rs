@@ -285,7 +285,7 @@ pub fn schema_properties(
         other => {
             return Err(invalid(format!(
                 "{field}: expected an object, found {}",
-                crate::protocol::lenient::kind(other)
+                crate::lenient::kind(other)
             )))
         }
     };

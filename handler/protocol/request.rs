@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::lenient::{self, kind, quote};
-use super::HandlerErrorCode;
+use crate::error_code::HandlerErrorCode;
+use crate::lenient::{self, kind, quote};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -365,6 +365,19 @@ impl HandlerRequest {
             }
         };
         Ok(self)
+    }
+}
+
+/// A request the protocol cannot carry out fails with the code of its fault.
+impl From<RequestError> for crate::error::HandlerError {
+    fn from(e: RequestError) -> Self {
+        use crate::error::HandlerError;
+        match e {
+            RequestError::Credentials(m) => HandlerError::InvalidCredentials(m),
+            RequestError::Malformed(_)
+            | RequestError::MissingAction
+            | RequestError::UnknownAction(_) => HandlerError::InvalidRequest(e.to_string()),
+        }
     }
 }
 
