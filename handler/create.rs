@@ -25,10 +25,11 @@ use crate::error::{HandlerError, RetryClass};
 use crate::model::{
     check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
 };
+use crate::observed::{split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
 use crate::org::CreateRequest;
 use crate::read;
 use crate::step::{Invocation, Step};
-use crate::translate::{self, split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
+use crate::translate;
 
 /// A freshly created account may take a little while to show in DescribeAccount.
 const MAX_VISIBILITY_POLLS: u32 = 20;

@@ -14,9 +14,9 @@ use crate::error::HandlerError;
 use crate::model::{
     AccountId, CreateAccountRequestId, DeletionMode, DesiredAccount, ResourceModel,
 };
+use crate::observed::{split_tags, AccountView, CreateState};
 use crate::org::Closing;
 use crate::step::{Invocation, Step};
-use crate::translate::{split_tags, AccountView, CreateState};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     let model = inv.incoming_model()?;

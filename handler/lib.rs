@@ -15,6 +15,7 @@
 //!   `metrics` (the owner's CloudWatch), and `translate` (pure SDK <-> model translation and the
 //!   service-error table).
 //! - The vocabulary every layer speaks: `model` (identifiers, the model, the desired state),
+//!   `observed` (an account as Organizations shows it, and the record the handler keeps),
 //!   `schema` (the embedded resource schema), `error` (HandlerError) and `error_code`
 //!   (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 
@@ -35,6 +36,7 @@ pub mod logging;
 pub mod logs;
 pub mod metrics;
 pub mod model;
+pub mod observed;
 pub mod org;
 pub mod protocol;
 pub mod read;

@@ -2,8 +2,8 @@
 
 use crate::error::HandlerError;
 use crate::model::ResourceModel;
+use crate::observed::summary_model;
 use crate::step::Invocation;
-use crate::translate::summary_model;
 
 pub async fn run(
     inv: &Invocation<'_>,

@@ -17,8 +17,9 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
+use crate::observed::{AccountView, CreateStatus};
 use crate::protocol::CallerCredentials;
-use crate::translate::{self, AccountView, CreateStatus};
+use crate::translate;
 
 /// What is built once per process: configuration, endpoint resolution and the HTTP client with
 /// its connection pool. Each request gets a client from it carrying the caller's credentials.

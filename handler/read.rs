@@ -4,9 +4,9 @@
 
 use crate::error::HandlerError;
 use crate::model::{AccountId, ResourceModel};
+use crate::observed::{model_from, split_tags};
 use crate::org::Organizations;
 use crate::step::Invocation;
-use crate::translate::{self, split_tags};
 
 pub async fn run(inv: &Invocation<'_>) -> Result<ResourceModel, HandlerError> {
     let id = inv.incoming_model()?.account_id()?;
@@ -26,5 +26,5 @@ pub async fn describe(org: &Organizations, id: &AccountId) -> Result<ResourceMod
         )));
     }
     let (user_tags, book) = split_tags(&tags);
-    Ok(translate::model_from(&view, &parent, &user_tags, &book))
+    Ok(model_from(&view, &parent, &user_tags, &book))
 }

@@ -13,8 +13,8 @@ use crate::backoff::{fnv1a, retry_delay};
 use crate::context::CallbackContext;
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{AccountId, ResourceModel};
+use crate::observed::{Bookkeeping, TAG_RECORD};
 use crate::org::Organizations;
-use crate::translate::{Bookkeeping, TAG_RECORD};
 
 /// A write invocation may use at most this long: CloudFormation allows 60 s for the first
 /// invocation of a create, update or delete (and `cfn test` fails one that takes longer).

@@ -12,9 +12,9 @@ use crate::error::HandlerError;
 use crate::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
 };
+use crate::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 use crate::read;
 use crate::step::{Invocation, Step};
-use crate::translate::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     match &ctx.stage {
