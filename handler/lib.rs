@@ -16,12 +16,14 @@
 //!   service-error table).
 //! - The vocabulary every layer speaks: `model` (identifiers, the model, the desired state),
 //!   `observed` (an account as Organizations shows it, and the record the handler keeps),
-//!   `schema` (the embedded resource schema), `error` (HandlerError) and `error_code`
+//!   `credentials` (what a request brings, never shown), `schema` (the embedded resource
+//!   schema), `error` (HandlerError) and `error_code`
 //!   (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 
 pub mod backoff;
 pub mod context;
 pub mod create;
+pub mod credentials;
 pub mod custom;
 pub mod delete;
 pub mod dispatch;

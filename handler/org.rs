@@ -15,10 +15,10 @@ use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use crate::credentials::CallerCredentials;
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
 use crate::observed::{AccountView, CreateStatus};
-use crate::protocol::CallerCredentials;
 use crate::translate;
 
 /// What is built once per process: configuration, endpoint resolution and the HTTP client with

@@ -6,9 +6,8 @@ mod request;
 
 // The failure codes and the lenient scalar readers are the vocabulary every layer speaks; the
 // protocol's wire types use them from there.
+pub use crate::credentials::CallerCredentials;
 pub use crate::error_code::HandlerErrorCode;
 pub use crate::lenient;
 pub use event::{ProgressEvent, Status};
-pub use request::{
-    parse_request, Action, CallerCredentials, HandlerRequest, RequestError, NOT_JSON_MARKER,
-};
+pub use request::{parse_request, Action, HandlerRequest, RequestError, NOT_JSON_MARKER};

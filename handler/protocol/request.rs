@@ -8,6 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::credentials::CallerCredentials;
 use crate::error_code::HandlerErrorCode;
 use crate::lenient::{self, kind, quote};
 
@@ -40,27 +41,6 @@ impl Action {
             "LIST" => Some(Action::List),
             _ => None,
         }
-    }
-}
-
-/// The caller's credentials. Debug never shows the secret parts.
-#[derive(Clone, PartialEq, Eq)]
-pub struct CallerCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
-}
-
-impl fmt::Debug for CallerCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallerCredentials")
-            .field("access_key_id", &"<redacted>")
-            .field("secret_access_key", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
     }
 }
 
