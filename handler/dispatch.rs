@@ -8,12 +8,12 @@ use serde_json::Value;
 use tracing::{field, info, warn, Instrument};
 
 use crate::backoff::fnv1a;
+use crate::clients::Clients;
 use crate::context::CallbackContext;
 use crate::error::HandlerError;
 use crate::lifecycle::{self, Write};
 use crate::logging;
 use crate::model::ResourceModel;
-use crate::org::Clients;
 use crate::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
 use crate::step::{Budget, Request, READ_BUDGET, WRITE_BUDGET};
 use crate::telemetry::{self, Delivery};

@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use serde_json::Value;
 
-use crate::org::Clients;
+use crate::clients::Clients;
 
 pub struct SelfInvoke {
     client: aws_sdk_lambda::Client,
@@ -32,7 +32,7 @@ impl SelfInvoke {
             .credentials_provider(SharedCredentialsProvider::new(
                 aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
             ))
-            .region(crate::org::function_region())
+            .region(crate::clients::function_region())
             .build();
         Ok(SelfInvoke {
             client: aws_sdk_lambda::Client::from_conf(config),

@@ -10,7 +10,8 @@
 //!   write step, bounded), the actions `create`, `read`, `update`, `delete`, `list`, and what
 //!   they and the doors share below them: `step` (an invocation's view, a step's outcome, the
 //!   time budget), `context` (the stages and the actions that have them), `backoff`.
-//! - AWS seams: `org` (Organizations, and the clients for each request), `invoke` (Lambda, a
+//! - AWS seams: `clients` (the shared configuration, and each request's clients), `org`
+//!   (Organizations), `invoke` (Lambda, a
 //!   custom resource's hand-off to itself), `response_url` (a presigned ResponseURL), `logs` and
 //!   `metrics` (the owner's CloudWatch), and `translate` (pure SDK <-> model translation and the
 //!   service-error table).
@@ -21,6 +22,7 @@
 //!   (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 
 pub mod backoff;
+pub mod clients;
 pub mod context;
 pub mod create;
 pub mod credentials;

@@ -7,7 +7,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent, Runtime};
 use organizations_account_handler::{
-    custom, dispatch, lambda::NonJsonGuard, logging, org::Clients,
+    clients::Clients, custom, dispatch, lambda::NonJsonGuard, logging,
 };
 use serde_json::Value;
 

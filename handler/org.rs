@@ -2,118 +2,17 @@
 //! with the caller's credentials, and comes back as our types or a classified HandlerError.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_credential_types::Credentials;
 use aws_sdk_organizations::config::http::HttpResponse;
-use aws_sdk_organizations::config::Region;
 use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
 use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
-use aws_smithy_types::timeout::TimeoutConfig;
 
-use crate::credentials::CallerCredentials;
 use crate::error::{HandlerError, RetryClass};
 use crate::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
 use crate::observed::{AccountView, CreateStatus};
 use crate::translate;
-
-/// What is built once per process: configuration, endpoint resolution and the HTTP client with
-/// its connection pool. Each request gets a client from it carrying the caller's credentials.
-/// Cloning is a reference-count increment (the dispatcher moves a clone into each request's task).
-#[derive(Clone)]
-pub struct Clients {
-    template: Arc<Config>,
-    /// The shared configuration (endpoints, HTTP client, timeouts) the type owner's log and
-    /// metric clients are built from; absent for a client handed in by tests.
-    shared: Option<Arc<aws_types::SdkConfig>>,
-}
-
-impl Clients {
-    /// The production configuration. The endpoint can be redirected only through the SDK's
-    /// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ORGANIZATIONS variables. No credentials are
-    /// loaded: a registry request's client gets the caller's (`for_caller`); only a custom
-    /// resource, which brings none, uses the function's own role (`for_function`).
-    pub async fn from_environment() -> Clients {
-        let shared = aws_config::defaults(BehaviorVersion::latest())
-            .no_credentials()
-            .region(Region::from_static("us-east-1"))
-            // Short SDK-level retries; longer waits go through CloudFormation's callback loop,
-            // so that one invocation stays well within its 60-second limit.
-            .retry_config(RetryConfig::standard().with_max_attempts(2))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .operation_attempt_timeout(Duration::from_secs(10))
-                    .operation_timeout(Duration::from_secs(25))
-                    .build(),
-            )
-            .load()
-            .await;
-        Clients {
-            template: Arc::new(Config::from(&shared)),
-            shared: Some(Arc::new(shared)),
-        }
-    }
-
-    /// The shared configuration, for clients of other services (the type owner's logs).
-    pub fn shared_config(&self) -> Option<&aws_types::SdkConfig> {
-        self.shared.as_deref()
-    }
-
-    /// Builds on an existing client configuration (tests hand in a mocked one).
-    pub fn from_config(template: Config) -> Clients {
-        Clients {
-            template: Arc::new(template),
-            shared: None,
-        }
-    }
-
-    /// Organizations as this function's own role (a custom resource brings no caller
-    /// credentials): Lambda puts the role's credentials in the environment.
-    pub fn for_function(&self) -> Organizations {
-        let conf = self
-            .template
-            .to_builder()
-            .credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            )
-            .region(function_region())
-            .build();
-        Organizations {
-            client: Client::from_conf(conf),
-        }
-    }
-
-    pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {
-        let credentials = Credentials::new(
-            creds.access_key_id.clone(),
-            creds.secret_access_key.clone(),
-            creds.session_token.clone(),
-            None,
-            "cloudformation-caller",
-        );
-        let conf = self
-            .template
-            .to_builder()
-            .credentials_provider(credentials)
-            // The SDK's endpoint rules map any region to its partition's global Organizations
-            // endpoint and signing region (us-east-1, us-gov-west-1, cn-northwest-1, ...).
-            .region(Region::new(region.unwrap_or("us-east-1").to_owned()))
-            .build();
-        Organizations {
-            client: Client::from_conf(conf),
-        }
-    }
-}
-
-/// The function's region (Lambda sets AWS_REGION); the SDK maps it to its partition's endpoint.
-pub fn function_region() -> Region {
-    Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()))
-}
 
 /// The ConstraintViolationException reason, for operations that can raise one.
 trait ConstraintReason {
@@ -206,6 +105,15 @@ where
 #[derive(Clone)]
 pub struct Organizations {
     client: Client,
+}
+
+impl Organizations {
+    /// Organizations with a client configured for one caller (see `clients::Clients`).
+    pub(crate) fn from_conf(conf: Config) -> Organizations {
+        Organizations {
+            client: Client::from_conf(conf),
+        }
+    }
 }
 
 /// Safety net for paginated listings: a service that repeats its pages (moto's
@@ -537,6 +445,9 @@ pub struct CreateRequest<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clients::Clients;
+    use crate::credentials::CallerCredentials;
+    use aws_config::BehaviorVersion;
     use aws_sdk_organizations::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
 
     /// The endpoint and signing region the SDK resolves for a caller's client in `region`.

@@ -12,10 +12,10 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::Credentials;
 use aws_sdk_cloudwatchlogs::config::Region;
 
+use crate::clients::Clients;
 use crate::logging::Line;
 use crate::logs::Logs;
 use crate::metrics::{Datum, Metrics, Unit};
-use crate::org::Clients;
 use crate::protocol::{Action, CallerCredentials, HandlerErrorCode, HandlerRequest, ProgressEvent};
 
 /// Delivery never holds the answer back longer than this.

@@ -19,11 +19,11 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
+use crate::clients::Clients;
 use crate::context::{CallbackContext, Stage};
 use crate::error::HandlerError;
 use crate::invoke::SelfInvoke;
 use crate::lifecycle::{self, Write};
-use crate::org::Clients;
 use crate::response_url;
 use crate::step::{Budget, Invocation, Step};
 use answer::{data, Answer};

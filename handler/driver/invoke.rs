@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::config::{Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
-use organizations_account_handler::{custom, dispatch, logging, org::Clients};
+use organizations_account_handler::{clients::Clients, custom, dispatch, logging};
 use serde_json::Value;
 
 pub enum Target {

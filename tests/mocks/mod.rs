@@ -14,9 +14,9 @@ use aws_sdk_organizations::types::{
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use organizations_account_handler::clients::Clients;
 use organizations_account_handler::dispatch::{handle, handle_until, resource_identity};
 use organizations_account_handler::observed::{Bookkeeping, TAG_RECORD};
-use organizations_account_handler::org::Clients;
 use organizations_account_handler::protocol::{ProgressEvent, Status};
 use serde_json::{json, Value};
 
