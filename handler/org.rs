@@ -1,5 +1,6 @@
-//! The one seam to the AWS SDK: every Organizations call the handler makes goes through here,
-//! with the caller's credentials, and comes back as our types or a classified HandlerError.
+//! The seam to Organizations: every Organizations call the handler makes goes through here, with
+//! the request's credentials (a client from `clients`), and comes back as our types or a
+//! classified HandlerError.
 
 use std::collections::BTreeMap;
 
