@@ -6,9 +6,9 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent, Runtime};
-use organizations_account_handler::{
-    clients::Clients, custom, dispatch, lambda::NonJsonGuard, logging,
-};
+use organizations_account_handler::aws::clients::Clients;
+use organizations_account_handler::doors::registry::dispatch;
+use organizations_account_handler::doors::{body::NonJsonGuard, custom, logging};
 use serde_json::Value;
 
 #[tokio::main]

@@ -7,7 +7,7 @@
 mod common;
 
 use common::{custom_event, framework_event, response_urls, CustomFunction, Moto};
-use organizations_account_handler::custom::PROGRESS_KEY;
+use organizations_account_handler::doors::custom::PROGRESS_KEY;
 use serde_json::{json, Value};
 
 fn props(name: &str, email: &str) -> Value {
@@ -325,7 +325,8 @@ async fn the_cdk_provider_framework_gets_on_event_and_is_complete_answers() {
 async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
     use aws_sdk_organizations::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
-    use organizations_account_handler::{clients::Clients, custom};
+    use organizations_account_handler::aws::clients::Clients;
+    use organizations_account_handler::doors::custom;
     // Only the local S3 is needed; Organizations is mocked at the SDK boundary, and its answer
     // to CreateAccount panics inside the handler's task.
     let moto = Moto::plain().await;

@@ -12,8 +12,8 @@ use aws_sdk_organizations::types::CreateAccountState;
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
 use mocks::*;
-use organizations_account_handler::dispatch::{handle, handle_with_lines};
-use organizations_account_handler::protocol::Status;
+use organizations_account_handler::doors::registry::dispatch::{handle, handle_with_lines};
+use organizations_account_handler::doors::registry::protocol::Status;
 use serde_json::json;
 
 #[derive(Clone, Default)]
@@ -34,7 +34,7 @@ async fn logs_of_a_full_request_never_contain_credentials_or_bearer_token() {
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber =
-        organizations_account_handler::logging::subscriber(move || sink.clone(), "trace");
+        organizations_account_handler::doors::logging::subscriber(move || sink.clone(), "trace");
     let _guard = tracing::subscriber::set_default(subscriber);
     // Callsites seen before this subscriber existed may have cached "not interested".
     tracing::callsite::rebuild_interest_cache();

@@ -5,9 +5,9 @@
 mod mocks;
 
 use mocks::*;
-use organizations_account_handler::dispatch::handle;
-use organizations_account_handler::lambda::guard_body;
-use organizations_account_handler::protocol::{HandlerErrorCode, Status};
+use organizations_account_handler::doors::registry::dispatch::handle;
+use organizations_account_handler::doors::body::guard_body;
+use organizations_account_handler::doors::registry::protocol::{HandlerErrorCode, Status};
 use serde_json::{json, Value};
 
 async fn answer(payload: Value) -> (Option<HandlerErrorCode>, String) {
@@ -151,8 +151,8 @@ mod raw_bytes {
     //! code that means "your request", never a Lambda error, never a call).
 
     use super::*;
-    use organizations_account_handler::lambda::decode;
-    use organizations_account_handler::protocol::ProgressEvent;
+    use organizations_account_handler::doors::body::decode;
+    use organizations_account_handler::doors::registry::protocol::ProgressEvent;
     use proptest::prelude::*;
     use std::sync::LazyLock;
 

@@ -25,7 +25,7 @@ use aws_sdk_organizations::types::{
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, MockResponse, Rule};
 use mocks::*;
-use organizations_account_handler::schema::Schema;
+use organizations_account_handler::vocab::schema::Schema;
 use serde_json::{json, Value};
 
 /// The paths of CREATE that call different operations.

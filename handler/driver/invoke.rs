@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 use aws_config::BehaviorVersion;
 use aws_sdk_lambda::config::{Credentials, Region};
 use aws_sdk_lambda::primitives::Blob;
-use organizations_account_handler::{clients::Clients, custom, dispatch, logging};
+use organizations_account_handler::aws::clients::Clients;
+use organizations_account_handler::doors::registry::dispatch;
+use organizations_account_handler::doors::{custom, logging};
 use serde_json::Value;
 
 pub enum Target {

@@ -233,7 +233,7 @@ fn lambda_region(function: &str, fallback: &str) -> String {
 
 /// The schema's timeout for the action's handler, in minutes.
 fn schema_timeout(action: &str) -> u64 {
-    let schema = &organizations_account_handler::schema::Schema::get().raw()["handlers"];
+    let schema = &organizations_account_handler::vocab::schema::Schema::get().raw()["handlers"];
     schema[action.to_ascii_lowercase()]["timeoutInMinutes"]
         .as_u64()
         .unwrap_or(120)

@@ -1,0 +1,594 @@
+//! CREATE, in stages:
+//! startCreate -> CreateAccount (or CreateGovCloudAccount), never repeated blindly
+//! findOwnRequest -> CreateAccount's answer was lost: find the request before creating again
+//! awaitCreation -> poll DescribeCreateAccountStatus
+//! placeAccount -> check the account is this declaration's, record the GovCloud id, MoveAccount
+//! describeCreated -> read the finished account back -> SUCCESS
+//!
+//! CloudFormation fails a create whose model lacks the primary identifier after 60 seconds
+//! ("Resource timed out waiting for creation of physical resource", AWS Knowledge Center
+//! cloudformation-physical-resource-error), and Organizations gives the AccountId only once
+//! DescribeCreateAccountStatus says SUCCEEDED. So until the id is known, the first three stages
+//! run one after another inside the invocation, polling every 1.5-2.5 s, for as long as the
+//! invocation's budget allows. Once the id is known, each later stage is one callback.
+//!
+//! E-mail addresses are unique across AWS, so a request made twice for one declaration cannot
+//! make two accounts: the second ends FAILED with EMAIL_ALREADY_EXISTS, and the owner of the
+//! address is then looked up and adopted if this declaration created it (its record tag says
+//! so). That is also how a create re-delivered without its callback context finds its account.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::account::backoff::{create_poll_delay, create_poll_wait, retry_delay};
+use crate::account::stages::{CallbackContext, Stage};
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::{
+    check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
+};
+use crate::vocab::observed::{split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
+use crate::aws::organizations::CreateRequest;
+use crate::account::read;
+use crate::account::step::{Invocation, Step};
+use crate::aws::translate;
+
+/// A freshly created account may take a little while to show in DescribeAccount.
+const MAX_VISIBILITY_POLLS: u32 = 20;
+/// Time a step should still have when it starts inside the invocation.
+const STEP_ALLOWANCE: Duration = Duration::from_secs(2);
+/// Clock difference tolerated between this function and Organizations' RequestedTimestamp.
+const CLOCK_SKEW_SECONDS: i64 = 10;
+
+pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+    // Validation first: nothing reaches AWS unless the desired state is valid.
+    let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    check_tags(
+        &desired.effective_tags(&inv.request.stack_tags),
+        &inv.request.stack_tags,
+    )?;
+    let model = inv.incoming_model()?;
+    match &ctx.stage {
+        Stage::StartCreate { settings } => {
+            // The first call's properties still carry the write-only values; keep them.
+            let settings = settings.clone().unwrap_or_else(|| desired.settings());
+            let ctx = CallbackContext {
+                attempt: ctx.attempt,
+                ..CallbackContext::new(Stage::StartCreate {
+                    settings: Some(settings),
+                })
+            };
+            until_identified(inv, ctx, &desired, model).await
+        }
+        Stage::FindOwnRequest { .. } | Stage::AwaitCreation { .. } => {
+            until_identified(inv, ctx.clone(), &desired, model).await
+        }
+        Stage::PlaceAccount {
+            account_id,
+            gov_cloud_account_id,
+            settings,
+        } => {
+            place(
+                inv,
+                &desired,
+                model,
+                account_id,
+                gov_cloud_account_id.as_ref(),
+                settings.clone().unwrap_or_else(|| desired.settings()),
+            )
+            .await
+        }
+        Stage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
+        Stage::ApplyUpdate { .. }
+        | Stage::ResolveCreation { .. }
+        | Stage::StartDelete
+        | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
+            "callbackContext.stage: {} does not belong to CREATE",
+            ctx.stage.name()
+        ))),
+    }
+}
+
+/// What one stage before the identifier comes to.
+enum Next {
+    /// The AccountId is known (or the create is settled otherwise): answer CloudFormation.
+    Identified(Step),
+    /// The creation is in progress: poll again.
+    Poll {
+        model: ResourceModel,
+        context: CallbackContext,
+        message: String,
+    },
+    /// Refused for now: wait the backoff of the error's class, then run `context` again.
+    Retry {
+        model: ResourceModel,
+        context: CallbackContext,
+        error: HandlerError,
+    },
+    /// Go on to `context` at once.
+    Go {
+        model: ResourceModel,
+        context: CallbackContext,
+        message: String,
+    },
+}
+
+/// Runs the stages before the identifier inside this invocation while its budget allows, then
+/// hands the rest to CloudFormation's callback loop.
+async fn until_identified(
+    inv: &Invocation<'_>,
+    mut ctx: CallbackContext,
+    desired: &DesiredAccount,
+    mut model: ResourceModel,
+) -> Result<Step, HandlerError> {
+    loop {
+        let started = unix_now();
+        let next = match tokio::time::timeout(
+            inv.budget.remaining(),
+            creation_step(inv, &ctx, desired, model.clone()),
+        )
+        .await
+        {
+            Ok(Ok(next)) => next,
+            Ok(Err(e)) if e.retry_class().is_some() => Next::Retry {
+                model: model.clone(),
+                context: ctx.clone(),
+                error: e,
+            },
+            Ok(Err(e)) => return Err(e),
+            // The budget ran out inside a call: its outcome is unknown.
+            Err(_) => Next::Go {
+                model: model.clone(),
+                context: interrupted(&ctx, started),
+                message: format!("step {} did not finish in time", ctx.stage.name()),
+            },
+        };
+        // How long to wait before the next stage, and the callback that stands for it should the
+        // budget not allow that wait here.
+        let (wait, next_model, delay, next_ctx, message) = match next {
+            Next::Identified(step) => return Ok(step),
+            Next::Poll {
+                model,
+                context,
+                message,
+            } => (
+                create_poll_wait(context.attempt, inv.seed),
+                model,
+                create_poll_delay(context.attempt),
+                context,
+                message,
+            ),
+            Next::Retry {
+                model,
+                context,
+                error,
+            } => {
+                let class = error.retry_class().unwrap_or(RetryClass::Transient);
+                let delay = retry_delay(class, context.attempt, inv.seed);
+                (
+                    Duration::from_secs(delay.into()),
+                    model,
+                    delay,
+                    context.again(),
+                    format!("waiting to try again: {error}"),
+                )
+            }
+            Next::Go {
+                model,
+                context,
+                message,
+            } => (Duration::ZERO, model, 1, context, message),
+        };
+        if !inv.budget.allows(wait, STEP_ALLOWANCE) {
+            return Ok(Step::Continue {
+                model: next_model,
+                context: next_ctx,
+                delay,
+                message: match inv.request.identifier_deadline {
+                    true => format!("{message}. {OUTLASTED}"),
+                    false => message,
+                },
+            });
+        }
+        tracing::debug!(wait_ms = wait.as_millis() as u64, next = next_ctx.stage.name(), %message, "waiting inside the invocation");
+        tokio::time::sleep(wait).await;
+        model = next_model;
+        ctx = next_ctx;
+    }
+}
+
+/// Said while the AccountId is still unknown at the end of an invocation (README: "When a
+/// creation outlasts CloudFormation's window").
+const OUTLASTED: &str = "The AccountId is not known yet: CloudFormation needs it within 60 seconds and may fail this resource with 'Resource timed out waiting for creation of physical resource'. Organizations goes on creating the account; once it is done, run the same stack operation again (or delete the stack and create it again under the same name): this declaration adopts the account it started and never makes a second one";
+
+/// Where to go on after a step was cut off by the budget: a CreateAccount whose answer never
+/// came must be looked for before creating again; any other stage is safe to run again.
+fn interrupted(ctx: &CallbackContext, started: i64) -> CallbackContext {
+    match &ctx.stage {
+        Stage::StartCreate {
+            settings: Some(settings),
+        } => CallbackContext::new(Stage::FindOwnRequest {
+            settings: settings.clone(),
+            since: started,
+        }),
+        _ => ctx.clone(),
+    }
+}
+
+async fn creation_step(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    desired: &DesiredAccount,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    match &ctx.stage {
+        Stage::StartCreate { settings } => {
+            let settings = settings.clone().unwrap_or_else(|| desired.settings());
+            start(inv, ctx, desired, settings, model).await
+        }
+        Stage::FindOwnRequest { settings, since } => {
+            find_own_request(inv, desired, settings, *since, model).await
+        }
+        Stage::AwaitCreation {
+            request_id,
+            settings,
+        } => {
+            let status = inv.org.describe_creation(request_id).await?;
+            after_status(inv, ctx, desired, settings, model, status).await
+        }
+        Stage::PlaceAccount { .. }
+        | Stage::DescribeCreated { .. }
+        | Stage::ApplyUpdate { .. }
+        | Stage::ResolveCreation { .. }
+        | Stage::StartDelete
+        | Stage::AwaitClosure { .. } => Err(HandlerError::InternalFailure(format!(
+            "stage {} is not a creation stage",
+            ctx.stage.name()
+        ))),
+    }
+}
+
+async fn start(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    desired: &DesiredAccount,
+    settings: CreateSettings,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    // The record says which declaration asked (so a retry can adopt the account) and what
+    // Organizations cannot give back.
+    let record = Bookkeeping {
+        resource: inv.resource_identity(),
+        role_name: Some(settings.role_name.clone()),
+        billing: Some(settings.billing.as_str().to_owned()),
+        gov_cloud_account_id: settings.gov_cloud.then(String::new),
+        deletion: Some(desired.deletion.as_str().to_owned()),
+    };
+    let mut tags = desired.effective_tags(&inv.request.stack_tags);
+    tags.insert(TAG_RECORD.into(), record.encode());
+    let since = unix_now();
+    let answer = inv
+        .org
+        .create_account(&CreateRequest {
+            name: &desired.name,
+            email: &desired.email,
+            role_name: &settings.role_name,
+            billing: settings.billing,
+            gov_cloud: settings.gov_cloud,
+            tags: &tags,
+        })
+        .await;
+    match answer {
+        Ok(status) => {
+            tracing::info!(request_id = %status.request_id, "create request accepted");
+            after_status(inv, ctx, desired, &settings, model, status).await
+        }
+        // A 5xx, a timeout or a broken connection: the service may have acted.
+        Err(e) if e.retry_class() == Some(RetryClass::Transient) => Ok(Next::Go {
+            model,
+            context: CallbackContext::new(Stage::FindOwnRequest { settings, since }),
+            message: format!("the outcome of CreateAccount is unknown ({e}); looking for the request before creating again"),
+        }),
+        Err(e) if e.retry_class() == Some(RetryClass::CreationSlots) => {
+            let in_flight = inv.org.creations_in_progress().await?;
+            if in_flight.is_empty() {
+                // Nothing to wait for: the refusal is the daily limit on new accounts.
+                return Err(HandlerError::ServiceLimitExceeded(format!(
+                    "{e}. No account creation is in progress, so this is Organizations' limit on accounts created per day: run the stack operation again tomorrow, or ask AWS Support to raise the limit"
+                )));
+            }
+            Ok(Next::Retry {
+                model,
+                context: ctx.clone(),
+                error: HandlerError::retry(
+                    RetryClass::CreationSlots,
+                    format!(
+                        "{} account creations are in progress and Organizations runs at most 5 at once; waiting for one to finish",
+                        in_flight.len()
+                    ),
+                ),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// CreateAccount's answer was lost. A request for this account name made since the call is
+/// taken as this one (the account it makes is checked against the record tag before it is
+/// adopted). None found: create again; should the first request exist after all, the second
+/// fails EMAIL_ALREADY_EXISTS and the first is adopted then.
+async fn find_own_request(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    settings: &CreateSettings,
+    since: i64,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    let in_flight = inv.org.creations_in_progress().await?;
+    let own = in_flight
+        .into_iter()
+        .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
+        .filter(|s| {
+            s.requested_at
+                .is_none_or(|t| t >= since - CLOCK_SKEW_SECONDS)
+        })
+        .max_by_key(|s| s.requested_at);
+    match own {
+        Some(status) => {
+            tracing::info!(request_id = %status.request_id, "found the request whose answer was lost");
+            Ok(Next::Poll {
+                message: format!(
+                    "found request {} made before CreateAccount's answer was lost; account creation in progress",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), 0),
+                model,
+            })
+        }
+        None => Ok(Next::Go {
+            model,
+            context: CallbackContext::new(Stage::StartCreate {
+                settings: Some(settings.clone()),
+            }),
+            message: "no request was made before CreateAccount's answer was lost; creating".into(),
+        }),
+    }
+}
+
+fn await_context(
+    request_id: CreateAccountRequestId,
+    settings: CreateSettings,
+    polls: u32,
+) -> CallbackContext {
+    CallbackContext {
+        attempt: polls,
+        ..CallbackContext::new(Stage::AwaitCreation {
+            request_id,
+            settings,
+        })
+    }
+}
+
+async fn after_status(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    desired: &DesiredAccount,
+    settings: &CreateSettings,
+    model: ResourceModel,
+    status: CreateStatus,
+) -> Result<Next, HandlerError> {
+    match status.state {
+        CreateState::InProgress => {
+            // Polls of the same request count up (they choose the callback delay).
+            let polls = match &ctx.stage {
+                Stage::AwaitCreation { request_id, .. } if *request_id == status.request_id => {
+                    ctx.attempt.saturating_add(1)
+                }
+                _ => 0,
+            };
+            Ok(Next::Poll {
+                message: format!(
+                    "account creation in progress (request {})",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), polls),
+                model,
+            })
+        }
+        CreateState::Succeeded {
+            account_id,
+            gov_cloud_account_id,
+        } => {
+            tracing::Span::current().record("account_id", account_id.as_str());
+            Ok(Next::Identified(to_place(
+                model,
+                account_id,
+                gov_cloud_account_id,
+                settings.clone(),
+            )))
+        }
+        CreateState::Failed { reason } if reason == "EMAIL_ALREADY_EXISTS" => {
+            email_owner(inv, desired, settings, model).await
+        }
+        CreateState::Failed { reason } => {
+            let error = translate::creation_failure(&reason, &desired.email);
+            if error.retry_class().is_some() {
+                // The request is dead; a new CreateAccount is needed, after a backoff, with the
+                // same write-only values.
+                Ok(Next::Retry {
+                    model,
+                    context: CallbackContext {
+                        attempt: ctx.attempt,
+                        ..CallbackContext::new(Stage::StartCreate {
+                            settings: Some(settings.clone()),
+                        })
+                    },
+                    error,
+                })
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// CreateAccount said EMAIL_ALREADY_EXISTS: adopt the account if this declaration created it,
+/// else say that the address is taken without naming another account's details.
+async fn email_owner(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    settings: &CreateSettings,
+    model: ResourceModel,
+) -> Result<Next, HandlerError> {
+    let identity = inv.resource_identity();
+    let owners = inv.org.accounts_with_email(&desired.email).await?;
+    for owner in &owners {
+        let (_, book) = split_tags(&inv.org.tags_of(&owner.id).await?);
+        if identity.is_none() || book.resource != identity {
+            continue;
+        }
+        if !owner.is_live() {
+            return Err(HandlerError::AlreadyExists(format!(
+                "Email: {} belongs to account {}, which this resource created earlier and which is now {}; a closed account keeps its address (CreateAccount failed with EMAIL_ALREADY_EXISTS). Choose another Email",
+                desired.email,
+                owner.id,
+                owner.lifecycle()
+            )));
+        }
+        tracing::info!(account_id = %owner.id, "adopting the account this declaration already created");
+        let gov = book
+            .gov_cloud_account_id
+            .as_deref()
+            .and_then(|g| AccountId::parse(g).ok());
+        return Ok(Next::Identified(to_place(
+            model,
+            owner.id.clone(),
+            gov,
+            settings.clone(),
+        )));
+    }
+    if owners.is_empty() {
+        // The owner may be this declaration's own earlier request, still in flight (its account
+        // is not listed until it exists). Its account is checked against the record on arrival.
+        let in_flight = inv.org.creations_in_progress().await?;
+        if let Some(status) = in_flight
+            .into_iter()
+            .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
+            .max_by_key(|s| s.requested_at)
+        {
+            return Ok(Next::Poll {
+                message: format!(
+                    "the address is claimed by request {} for the same account name, still in progress; waiting to see whose it is",
+                    status.request_id
+                ),
+                context: await_context(status.request_id, settings.clone(), 0),
+                model,
+            });
+        }
+        return Err(HandlerError::AlreadyExists(format!(
+            "Email: {} is already the address of an AWS account outside this organization (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email",
+            desired.email
+        )));
+    }
+    Err(HandlerError::AlreadyExists(format!(
+        "Email: {} is already the address of another account in this organization, not one this resource created (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email. To see which account, from the management account: aws organizations list-accounts --query \"Accounts[?Email=='{}']\"",
+        desired.email, desired.email
+    )))
+}
+
+fn to_place(
+    mut model: ResourceModel,
+    account_id: AccountId,
+    gov: Option<AccountId>,
+    settings: CreateSettings,
+) -> Step {
+    // The primary identifier goes into the model as soon as it is known.
+    model.account_id = Some(account_id.to_string());
+    model.gov_cloud_account_id = gov.as_ref().map(AccountId::to_string);
+    Step::Continue {
+        model,
+        message: format!("account {account_id} created; placing it"),
+        context: CallbackContext::new(Stage::PlaceAccount {
+            account_id,
+            gov_cloud_account_id: gov,
+            settings: Some(settings),
+        }),
+        delay: 1,
+    }
+}
+
+async fn place(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    mut model: ResourceModel,
+    account_id: &AccountId,
+    gov: Option<&AccountId>,
+    settings: CreateSettings,
+) -> Result<Step, HandlerError> {
+    tracing::Span::current().record("account_id", account_id.as_str());
+    let tags = match inv.org.tags_of(account_id).await {
+        Err(HandlerError::NotFound(m)) => {
+            return Err(HandlerError::retry(RetryClass::NotYetVisible, m))
+        }
+        other => other?,
+    };
+    let (_, mut book) = split_tags(&tags);
+    let identity = inv.resource_identity();
+    if identity.is_some() && book.resource != identity {
+        // An adopted request turned out to be another declaration's: start over.
+        tracing::warn!(account_id = %account_id, "adopted creation belongs to another resource; creating anew");
+        model.account_id = None;
+        model.gov_cloud_account_id = None;
+        return Ok(Step::Continue {
+            model,
+            context: CallbackContext::new(Stage::StartCreate {
+                settings: Some(settings),
+            }),
+            delay: 1,
+            message: "the request adopted for this account name turned out to be another declaration's; creating this one anew".into(),
+        });
+    }
+    if let Some(gov) = gov {
+        if book.gov_cloud_account_id.as_deref() != Some(gov.as_str()) {
+            book.gov_cloud_account_id = Some(gov.to_string());
+            let record = [(TAG_RECORD.to_owned(), book.encode())].into();
+            inv.org.tag(account_id, &record).await?;
+        }
+    }
+    if let Some(parent) = &desired.parent {
+        let current = inv.org.parent_of(account_id).await?;
+        if &current != parent {
+            inv.org.move_account(account_id, &current, parent).await?;
+        }
+    }
+    Ok(Step::Continue {
+        model,
+        context: CallbackContext::new(Stage::DescribeCreated {
+            account_id: account_id.clone(),
+        }),
+        delay: 1,
+        message: format!("account {account_id} placed; reading it back"),
+    })
+}
+
+async fn describe_created(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    account_id: &AccountId,
+) -> Result<Step, HandlerError> {
+    match read::describe(&inv.org, account_id).await {
+        Ok(model) => Ok(Step::Done(model)),
+        Err(HandlerError::NotFound(m)) if ctx.attempt < MAX_VISIBILITY_POLLS => {
+            Err(HandlerError::retry(RetryClass::NotYetVisible, m))
+        }
+        Err(HandlerError::NotFound(m)) => Err(HandlerError::NotStabilized(format!(
+            "account {account_id} was created but DescribeAccount still does not show it as active: {m}"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}

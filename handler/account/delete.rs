@@ -1,0 +1,234 @@
+//! DELETE, by DeletionMode. Accounts are the most expensive thing a stack can lose, and a private
+//! type cannot default to DeletionPolicy Retain (the registry meta-schema has no such key), so:
+//! - REFUSE (the default): nothing changes in Organizations; the delete fails saying what would
+//!   have happened, how to keep the account and how to opt in to closing. A rollback of a failed
+//!   stack creation therefore never closes the accounts it had just created either.
+//! - CLOSE: CloseAccount, then wait through callbacks until the account is no longer ACTIVE, so
+//!   that a READ right after the delete says NotFound.
+//! - REMOVE: RemoveAccountFromOrganization; Organizations' refusal (an account without the
+//!   information a standalone account needs) is surfaced with what to do.
+
+use crate::account::backoff::{close_poll_delay, create_poll_delay};
+use crate::account::stages::{CallbackContext, Stage};
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::{
+    AccountId, CreateAccountRequestId, DeletionMode, DesiredAccount, ResourceModel,
+};
+use crate::vocab::observed::{split_tags, AccountView, CreateState};
+use crate::aws::organizations::Closing;
+use crate::account::step::{Invocation, Step};
+
+pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+    let model = inv.incoming_model()?;
+    match &ctx.stage {
+        Stage::ResolveCreation { request_id } => {
+            resolve_creation(inv, ctx, request_id.as_ref(), model).await
+        }
+        Stage::StartDelete => start(inv, model).await,
+        Stage::AwaitClosure { account_id } => await_closure(inv, ctx, account_id, model).await,
+        Stage::StartCreate { .. }
+        | Stage::FindOwnRequest { .. }
+        | Stage::AwaitCreation { .. }
+        | Stage::PlaceAccount { .. }
+        | Stage::DescribeCreated { .. }
+        | Stage::ApplyUpdate { .. } => Err(HandlerError::InvalidRequest(format!(
+            "callbackContext.stage: {} does not belong to DELETE",
+            ctx.stage.name()
+        ))),
+    }
+}
+
+async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, HandlerError> {
+    let id = model.account_id()?;
+    tracing::Span::current().record("account_id", id.as_str());
+    // A request that may act only on its own accounts reads the record with the account.
+    let (view, book) = if inv.request.owned_only {
+        let (view, tags) = tokio::try_join!(inv.org.describe_account(&id), inv.org.tags_of(&id))?;
+        (view, Some(split_tags(&tags).1))
+    } else {
+        (inv.org.describe_account(&id).await?, None)
+    };
+    if !view.is_live() {
+        return Err(HandlerError::NotFound(format!(
+            "Account {id} is already {}; there is nothing to delete",
+            view.lifecycle()
+        )));
+    }
+    if let Some(book) = &book {
+        inv.ensure_owned(&id, book)?;
+    }
+    // The template's choice; when the model lacks it, the one recorded at the last write.
+    let mode = match model.deletion_mode.as_deref() {
+        Some(s) => DeletionMode::from_property(s)?,
+        None => {
+            let book = match book {
+                Some(book) => book,
+                None => split_tags(&inv.org.tags_of(&id).await?).1,
+            };
+            book.deletion
+                .as_deref()
+                .and_then(DeletionMode::parse)
+                .unwrap_or(DeletionMode::Refuse)
+        }
+    };
+    match mode {
+        DeletionMode::Refuse => Err(HandlerError::InvalidRequest(refusal(inv, &view))),
+        DeletionMode::Close => {
+            match inv.org.close_account(&id).await {
+                Ok(Closing::Requested) => {}
+                // A close already under way (another request, or this one's earlier call whose
+                // answer was lost) is waited out like our own.
+                Ok(Closing::AlreadyUnderWay) => {
+                    tracing::info!("a close of this account is already under way; waiting for it")
+                }
+                // A retried CloseAccount whose first answer was lost finds it closed already.
+                Err(HandlerError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+            Ok(Step::Continue {
+                model,
+                context: CallbackContext::new(Stage::AwaitClosure {
+                    account_id: id.clone(),
+                }),
+                delay: close_poll_delay(0),
+                message: format!("closing account {id}"),
+            })
+        }
+        DeletionMode::Remove => {
+            match inv.org.remove_from_organization(&id).await {
+                // Gone already (a retry after a lost answer): removed.
+                Ok(()) | Err(HandlerError::NotFound(_)) => Ok(Step::Deleted),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// A Create answered before its creation request settled (or failed before making one), so
+/// the PhysicalResourceId names no account. The request (`request_id`, or this account name's
+/// newest one in flight) is waited for; then the account whose record names this declaration,
+/// if any, is deleted by DeletionMode. An account made by anyone else is left alone.
+async fn resolve_creation(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    request_id: Option<&CreateAccountRequestId>,
+    mut model: ResourceModel,
+) -> Result<Step, HandlerError> {
+    // Only a valid declaration reached CreateAccount: an invalid one made nothing, and its
+    // rollback needs no call at all.
+    let desired = match DesiredAccount::from_properties(inv.request.resource_properties.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::info!(reason = %e, "the declaration never passed validation, so its Create made no account");
+            return Ok(Step::Deleted);
+        }
+    };
+    let request_id = match request_id {
+        Some(id) => Some(id.clone()),
+        None => inv
+            .org
+            .creations_in_progress()
+            .await?
+            .into_iter()
+            .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
+            .max_by_key(|s| s.requested_at)
+            .map(|s| s.request_id),
+    };
+    if let Some(request_id) = request_id {
+        let status = match inv.org.describe_creation(&request_id).await {
+            Ok(status) => Some(status),
+            Err(HandlerError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        match status.map(|s| s.state) {
+            Some(CreateState::InProgress) => {
+                let polls = match &ctx.stage {
+                    Stage::ResolveCreation {
+                        request_id: Some(r),
+                    } if *r == request_id => ctx.attempt.saturating_add(1),
+                    _ => 0,
+                };
+                return Ok(Step::Continue {
+                    model,
+                    delay: create_poll_delay(polls),
+                    message: format!(
+                        "creation request {request_id} is still in progress; waiting for it to settle before deleting what it makes"
+                    ),
+                    context: CallbackContext {
+                        attempt: polls,
+                        ..CallbackContext::new(Stage::ResolveCreation {
+                            request_id: Some(request_id),
+                        })
+                    },
+                });
+            }
+            Some(CreateState::Succeeded { account_id, .. }) => {
+                let (_, book) = split_tags(&inv.org.tags_of(&account_id).await?);
+                if !inv.owns(&book) {
+                    tracing::info!(%account_id, "the request made an account that is not this declaration's; nothing to delete");
+                    return Ok(Step::Deleted);
+                }
+                tracing::info!(%account_id, "the unsettled creation made this account; deleting it by DeletionMode");
+                model.account_id = Some(account_id.to_string());
+                return start(inv, model).await;
+            }
+            // EMAIL_ALREADY_EXISTS: an earlier request of this declaration may own the address.
+            Some(CreateState::Failed { reason }) if reason == "EMAIL_ALREADY_EXISTS" => {}
+            Some(CreateState::Failed { .. }) | None => return Ok(Step::Deleted),
+        }
+    }
+    // Nothing in flight: the creation may have settled already.
+    for owner in inv.org.accounts_with_email(&desired.email).await? {
+        let (_, book) = split_tags(&inv.org.tags_of(&owner.id).await?);
+        if owner.is_live() && inv.owns(&book) {
+            tracing::info!(account_id = %owner.id, "this declaration's creation settled into this account; deleting it by DeletionMode");
+            model.account_id = Some(owner.id.to_string());
+            return start(inv, model).await;
+        }
+    }
+    Ok(Step::Deleted)
+}
+
+/// What the default refusal says: what would have happened, how to keep the account, how to
+/// opt in. It names only this resource's own account.
+fn refusal(inv: &Invocation<'_>, view: &AccountView) -> String {
+    let logical = inv
+        .request
+        .logical_resource_id
+        .as_deref()
+        .unwrap_or("<LogicalId>");
+    let stack = inv.request.stack_name().unwrap_or("<stack>");
+    format!(
+        "DeletionMode is REFUSE (the default), so deleting this resource changes nothing in AWS Organizations: account {} ({}) stays {}. \
+         With DeletionMode CLOSE it would be closed (a closed account keeps its e-mail address and counts against the organization's close quota); with REMOVE it would leave the organization. \
+         To keep the account and finish the stack operation, add DeletionPolicy: Retain to {logical}, or, for a stack in DELETE_FAILED, run: aws cloudformation delete-stack --stack-name {stack} --retain-resources {logical}. \
+         To close it instead, set DeletionMode: CLOSE on {logical}, update the stack, then delete again.",
+        view.id,
+        view.name.as_deref().unwrap_or("unnamed"),
+        view.lifecycle(),
+    )
+}
+
+async fn await_closure(
+    inv: &Invocation<'_>,
+    ctx: &CallbackContext,
+    id: &AccountId,
+    model: ResourceModel,
+) -> Result<Step, HandlerError> {
+    tracing::Span::current().record("account_id", id.as_str());
+    match inv.org.describe_account(id).await {
+        Ok(view) if view.is_live() => Ok(Step::Continue {
+            model,
+            context: ctx.again(),
+            delay: close_poll_delay(ctx.attempt.saturating_add(1)),
+            message: format!(
+                "account {id} is still {}; waiting for the close to take effect",
+                view.lifecycle()
+            ),
+        }),
+        Ok(_) => Ok(Step::Deleted),
+        // Gone from the organization altogether: deleted as well.
+        Err(HandlerError::NotFound(_)) => Ok(Step::Deleted),
+        Err(e) => Err(e),
+    }
+}

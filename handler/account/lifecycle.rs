@@ -1,0 +1,60 @@
+//! The one way a write step runs, whichever door the request came through: the stage's action
+//! (create, update or delete), bounded by the invocation's budget, with a retryable failure
+//! turned into "the same stage again, later". The registry door answers IN_PROGRESS with the
+//! result; the custom-resource door waits in the invocation or hands the stage to a later one.
+
+use std::time::Duration;
+
+use tracing::warn;
+
+pub use crate::account::stages::Write;
+
+use crate::account::stages::CallbackContext;
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::DesiredAccount;
+use crate::account::step::{Invocation, Step};
+use crate::account::{create, delete, update};
+
+/// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
+pub async fn advance(
+    inv: &Invocation<'_>,
+    write: Write,
+    context: &CallbackContext,
+) -> Result<Step, HandlerError> {
+    // The first call's properties are the only ones that carry the write-only values: pin them
+    // into the stage before it runs, so that a retry or callback of it keeps them.
+    let pinned = context.clone().pinned(|| {
+        DesiredAccount::from_properties(inv.request.resource_properties.as_ref())
+            .ok()
+            .map(|d| d.settings())
+    });
+    let context = &pinned;
+    // A backstop one second past the budget: the actions stop within it themselves (create
+    // turns a call cut off by the budget into a look for its own request).
+    let backstop = inv.budget.remaining() + Duration::from_secs(1);
+    let run = async {
+        match write {
+            Write::Create => create::run(inv, context).await,
+            Write::Update => update::run(inv, context).await,
+            Write::Delete => delete::run(inv, context).await,
+        }
+    };
+    let outcome = match tokio::time::timeout(backstop, run).await {
+        Ok(outcome) => outcome,
+        // Every step is safe to re-run, so a slow step is simply tried again.
+        Err(_) => Err(HandlerError::retry(
+            RetryClass::Transient,
+            format!("step {} did not finish in time", context.stage.name()),
+        )),
+    };
+    match outcome {
+        Ok(step) => Ok(step),
+        // Throttling, concurrent modification, transient faults: the same step again, later.
+        Err(e) if e.retry_class().is_some() => {
+            warn!(error = %e, "retryable; the same step again later");
+            let model = inv.incoming_model().unwrap_or_default();
+            Ok(Step::retry(model, context.clone(), inv.seed, &e))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,259 @@
+//! What the actions and the front doors share, below all of them: one invocation's view (the
+//! declaration as the actions need it, Organizations, the jitter seed, the time left) and what a
+//! step comes to. Neither door's wire format appears here: each door builds a `Request`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use tokio::time::Instant;
+
+use crate::account::backoff::{fnv1a, retry_delay};
+use crate::account::stages::CallbackContext;
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::{AccountId, ResourceModel};
+use crate::vocab::observed::{Bookkeeping, TAG_RECORD};
+use crate::aws::organizations::Organizations;
+
+/// A write invocation may use at most this long: CloudFormation allows 60 s for the first
+/// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
+pub const WRITE_BUDGET: Duration = Duration::from_secs(55);
+/// READ and LIST must answer within 30 s.
+pub const READ_BUDGET: Duration = Duration::from_secs(25);
+/// Kept free before the Lambda deadline, to build and return the answer.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(3);
+
+/// The time one invocation may still spend.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    deadline: Instant,
+}
+
+impl Budget {
+    /// `cap` from now, and never past the Lambda deadline (less a margin) when there is one.
+    /// A deadline already past when the invocation starts cannot be real and is ignored: cargo
+    /// lambda's emulator sends `lambda-runtime-deadline-ms` as a duration (600000), not as the
+    /// epoch time Lambda sends, which would otherwise leave no time at all.
+    pub fn new(cap: Duration, lambda_deadline: Option<SystemTime>) -> Budget {
+        let mut allowed = cap;
+        match lambda_deadline.map(|d| d.duration_since(SystemTime::now())) {
+            Some(Ok(left)) => allowed = allowed.min(left.saturating_sub(DEADLINE_MARGIN)),
+            Some(Err(_)) => {
+                tracing::warn!("the invocation's deadline is already past; ignoring it")
+            }
+            None => {}
+        }
+        Budget {
+            deadline: Instant::now() + allowed,
+        }
+    }
+
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether `wait` and then a step of about `step` still fit.
+    pub fn allows(&self, wait: Duration, step: Duration) -> bool {
+        self.remaining() > wait + step
+    }
+}
+
+/// What the actions read of a request, whichever door it came through: the registry's
+/// resourceProperties/previousResourceProperties, or a custom resource's (translated) properties.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub stack_id: Option<String>,
+    pub logical_resource_id: Option<String>,
+    /// The desired properties, in the schema's shape (the model the previous step returned, on
+    /// a later step).
+    pub resource_properties: Option<Value>,
+    /// UPDATE: the properties before the change.
+    pub previous_resource_properties: Option<Value>,
+    pub stack_tags: BTreeMap<String, String>,
+    pub previous_stack_tags: BTreeMap<String, String>,
+    /// True when CloudFormation says this update is a rollback.
+    pub rollback: bool,
+    /// LIST: the page to start from.
+    pub next_token: Option<String>,
+    /// The door fails a create whose answer lacks the AccountId for too long (the registry's
+    /// 60-second rule); a custom resource has no such rule, so its waits say nothing of it.
+    pub identifier_deadline: bool,
+    /// Update and Delete change only an account whose record tag names this declaration. Set
+    /// for custom resources, which act with the function's own role (whoever can invoke the
+    /// function holds its power, so a request's word is not enough); the registry door acts with
+    /// the caller's own credentials and also manages imported accounts, which have no record.
+    pub owned_only: bool,
+}
+
+impl Request {
+    /// The stack's name, from its id (`arn:...:stack/NAME/UUID`).
+    pub fn stack_name(&self) -> Option<&str> {
+        self.stack_id.as_deref().and_then(|s| s.split('/').nth(1))
+    }
+}
+
+/// One invocation's view: the request, Organizations (as the caller in a registry request, as
+/// the function in a custom resource), the jitter seed, the budget.
+pub struct Invocation<'a> {
+    pub request: &'a Request,
+    pub org: Organizations,
+    pub seed: u64,
+    pub budget: Budget,
+}
+
+impl Invocation<'_> {
+    /// A stable identity for this declaration (stack + logical id), recorded on the accounts it
+    /// creates so that a re-delivered create adopts its own account instead of making a second.
+    pub fn resource_identity(&self) -> Option<String> {
+        let logical = self
+            .request
+            .logical_resource_id
+            .as_deref()
+            .filter(|l| !l.is_empty())?;
+        Some(resource_identity(
+            self.request.stack_id.as_deref().unwrap_or(""),
+            logical,
+        ))
+    }
+
+    /// Whether an account's record names this declaration as its creator.
+    pub fn owns(&self, book: &Bookkeeping) -> bool {
+        let identity = self.resource_identity();
+        identity.is_some() && book.resource == identity
+    }
+
+    /// Refuses, naming the account and what its record says, to change an account this
+    /// declaration did not create, when the request may act only on its own accounts.
+    pub fn ensure_owned(&self, id: &AccountId, book: &Bookkeeping) -> Result<(), HandlerError> {
+        if !self.request.owned_only || self.owns(book) {
+            return Ok(());
+        }
+        let record = match &book.resource {
+            Some(other) => {
+                format!("its record tag {TAG_RECORD} names another declaration (resource={other})")
+            }
+            None => format!(
+                "it has no record tag {TAG_RECORD}, so it was not created through this function"
+            ),
+        };
+        Err(HandlerError::AccessDenied(format!(
+            "Account {id} was not created by this resource ({} in stack {}): {record}. This function changes only accounts that its own custom resources created, whoever asks; nothing was changed",
+            self.request.logical_resource_id.as_deref().unwrap_or("?"),
+            self.request.stack_name().unwrap_or("?"),
+        )))
+    }
+
+    /// The model CloudFormation sent, decoded without the schema's rules.
+    pub fn incoming_model(&self) -> Result<ResourceModel, HandlerError> {
+        ResourceModel::from_value(self.request.resource_properties.as_ref())
+    }
+}
+
+/// The identity of a declaration: the stack's name (not its id, which changes when a stack left
+/// in ROLLBACK_COMPLETE is deleted and created again under the same name) and the logical id.
+pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
+    // arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID -> everything before /UUID.
+    let stack = match stack_id.rsplit_once('/') {
+        Some((named, _uuid)) if named.contains(":stack/") => named,
+        _ => stack_id,
+    };
+    format!("{:016x}", fnv1a(&[stack, logical_resource_id]))
+}
+
+/// What a panicked task said, for a FAILED answer's message.
+pub fn panic_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("the handler task ended early: {e}");
+    }
+    let what = e.into_panic();
+    let text = what
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| what.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("the handler failed unexpectedly: {text}")
+}
+
+/// What a step of CREATE, UPDATE or DELETE comes to.
+#[derive(Debug)]
+pub enum Step {
+    /// SUCCESS with the final model.
+    Done(ResourceModel),
+    /// SUCCESS of DELETE, without a model.
+    Deleted,
+    /// IN_PROGRESS: call back after `delay` seconds with `context`.
+    Continue {
+        model: ResourceModel,
+        context: CallbackContext,
+        delay: u32,
+        message: String,
+    },
+}
+
+impl Step {
+    /// Runs the context's stage again later, after the backoff for `error`'s retry class.
+    pub fn retry(
+        model: ResourceModel,
+        context: CallbackContext,
+        seed: u64,
+        error: &HandlerError,
+    ) -> Step {
+        let class = error.retry_class().unwrap_or(RetryClass::Transient);
+        Step::Continue {
+            delay: retry_delay(class, context.attempt, seed),
+            model,
+            message: format!("waiting to try again: {error}"),
+            context: context.again(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_survives_a_new_stack_id_under_the_same_stack_name() {
+        let first = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/11111111-aaaa";
+        let again = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/22222222-bbbb";
+        let other = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/11111111-aaaa";
+        assert_eq!(
+            resource_identity(first, "Team"),
+            resource_identity(again, "Team")
+        );
+        assert_ne!(
+            resource_identity(first, "Team"),
+            resource_identity(other, "Team")
+        );
+        assert_ne!(
+            resource_identity(first, "Team"),
+            resource_identity(first, "Other")
+        );
+        // Not an ARN: the whole value counts.
+        assert_ne!(resource_identity("a/b", "T"), resource_identity("a/c", "T"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn budget_is_capped_by_the_lambda_deadline_less_a_margin_unless_it_is_impossible() {
+        let in_ten = SystemTime::now() + Duration::from_secs(10);
+        let b = Budget::new(WRITE_BUDGET, Some(in_ten));
+        assert!(b.remaining() <= Duration::from_secs(7), "{b:?}");
+        let b = Budget::new(WRITE_BUDGET, None);
+        assert_eq!(b.remaining(), WRITE_BUDGET);
+        assert!(b.allows(Duration::from_secs(50), Duration::from_secs(4)));
+        assert!(!b.allows(Duration::from_secs(50), Duration::from_secs(5)));
+        // Nearly due: nothing left to wait with.
+        let soon = SystemTime::now() + Duration::from_secs(2);
+        assert_eq!(
+            Budget::new(WRITE_BUDGET, Some(soon)).remaining(),
+            Duration::ZERO
+        );
+        // Already past (an emulator's duration read as an epoch time): ignored, capped.
+        let emulator = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        assert_eq!(
+            Budget::new(WRITE_BUDGET, Some(emulator)).remaining(),
+            WRITE_BUDGET
+        );
+    }
+}

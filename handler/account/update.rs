@@ -1,0 +1,459 @@
+//! UPDATE: compared with the live account, not with the previous template, so that rollbacks
+//! and changes made by hand are handled. AccountName, Email, RoleName and the creation-only
+//! extensions cannot change: such an update fails with NotUpdatable before anything changes.
+//! Nothing the template did not ask for is touched: the account moves only when a template
+//! names a parent (or the previous one did and the new one does not: back to the root), and only
+//! tag keys the previous template or stack declared are removed; other tools' tags survive.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::account::stages::{CallbackContext, Stage};
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::{
+    check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
+};
+use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
+use crate::account::read;
+use crate::account::step::{Invocation, Step};
+
+pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+    match &ctx.stage {
+        Stage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
+        Stage::StartCreate { .. }
+        | Stage::FindOwnRequest { .. }
+        | Stage::AwaitCreation { .. }
+        | Stage::PlaceAccount { .. }
+        | Stage::DescribeCreated { .. }
+        | Stage::ResolveCreation { .. }
+        | Stage::StartDelete
+        | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
+            "callbackContext.stage: {} does not belong to UPDATE",
+            ctx.stage.name()
+        ))),
+    }
+}
+
+async fn apply(
+    inv: &Invocation<'_>,
+    pinned: Option<&CreateSettings>,
+) -> Result<Step, HandlerError> {
+    let mut desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    // On a callback the model lacks the write-only values; the first call pinned them.
+    if let Some(settings) = pinned {
+        desired.role_name = settings.role_name.clone();
+        desired.billing = settings.billing;
+        desired.gov_cloud = settings.gov_cloud;
+    }
+    let desired_tags = desired.effective_tags(&inv.request.stack_tags);
+    check_tags(&desired_tags, &inv.request.stack_tags)?;
+    let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
+    let id = match (&desired.account_id, &previous.account_id) {
+        (Some(id), _) => id.clone(),
+        (None, Some(prev)) => AccountId::parse(prev)?,
+        (None, None) => {
+            return Err(HandlerError::NotFound(
+                "AccountId: missing from the desired and previous models; the update does not name an account".into(),
+            ))
+        }
+    };
+    tracing::Span::current().record("account_id", id.as_str());
+
+    // Independent reads, together.
+    let (live, tags) = tokio::try_join!(inv.org.describe_account(&id), inv.org.tags_of(&id))?;
+    if !live.is_live() {
+        return Err(HandlerError::NotFound(format!(
+            "Account {id} is {} in the organization",
+            live.lifecycle()
+        )));
+    }
+    let (live_tags, book) = split_tags(&tags);
+    inv.ensure_owned(&id, &book)?;
+    // Everything that cannot change is checked before anything is changed.
+    check_immutable(&desired, &live, &book, &previous, inv.request.rollback)?;
+
+    // Parents: omitted in both templates means untouched (a hand-placed account stays where it
+    // is, under the SCPs it is under); removing ParentIds moves the account back to the root, as
+    // the AWS-owned type does. Moves start from the live parent.
+    let previously_placed = previous.parent_ids.as_ref().is_some_and(|p| !p.is_empty());
+    let target = match (&desired.parent, previously_placed) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(inv.org.root_id().await?),
+        (None, false) => None,
+    };
+    if let Some(target) = target {
+        let current = inv.org.parent_of(&id).await?;
+        if current != target {
+            tracing::info!(from = %current, to = %target, "moving account");
+            inv.org.move_account(&id, &current, &target).await?;
+        }
+    }
+
+    // Tags: the template owns its keys, not the account's.
+    let declared_before = declared_keys(&previous, &inv.request.previous_stack_tags);
+    let (mut set, remove) = tag_diff(&desired_tags, &live_tags, &declared_before);
+    let mut record = book.clone();
+    record.deletion = Some(desired.deletion.as_str().to_owned());
+    if record != book {
+        set.insert(TAG_RECORD.to_owned(), record.encode());
+    }
+    inv.org.untag(&id, &remove).await?;
+    inv.org.tag(&id, &set).await?;
+
+    read::describe(&inv.org, &id).await.map(Step::Done)
+}
+
+/// Rejects a change to a property that cannot be updated, naming it and saying how to change it
+/// outside CloudFormation. Name and e-mail are compared with the live account; what cannot be
+/// read back is compared with what the handler recorded at creation, or, for accounts it did not
+/// create, with the previous template (a rollback is always accepted, so it can succeed).
+pub fn check_immutable(
+    desired: &DesiredAccount,
+    live: &AccountView,
+    book: &Bookkeeping,
+    previous: &ResourceModel,
+    rollback: bool,
+) -> Result<(), HandlerError> {
+    // A rollback that meets a name or e-mail changed outside CloudFormation (as the messages
+    // below tell users to do) cannot restore it and must not fail (UPDATE_ROLLBACK_FAILED): it
+    // changes nothing, and READ reports the live value.
+    if let Some(name) = live.name.as_ref().filter(|_| !rollback) {
+        if name != &desired.name {
+            return Err(HandlerError::NotUpdatable(format!(
+                "AccountName: cannot change from {name:?} to {:?} through CloudFormation. Rename the account outside CloudFormation (the Account Management PutAccountName API, or the console as the account's root user), then set AccountName to the new name.",
+                desired.name
+            )));
+        }
+    }
+    if let Some(email) = live.email.as_ref().filter(|_| !rollback) {
+        if !email.eq_ignore_ascii_case(&desired.email) {
+            return Err(HandlerError::NotUpdatable(format!(
+                "Email: cannot change from {email:?} to {:?} through CloudFormation. Change the root user's e-mail address outside CloudFormation (the Account Management StartPrimaryEmailUpdate API, or the console as the root user), then set Email to the new address.",
+                desired.email
+            )));
+        }
+    }
+    let recorded_or_previous = |recorded: Option<&str>, previous: Option<&str>| -> Option<String> {
+        match (recorded, rollback) {
+            (Some(r), _) => Some(r.to_owned()),
+            (None, true) => None,
+            (None, false) => previous.map(str::to_owned),
+        }
+    };
+    let previous_role = previous
+        .role_name
+        .as_deref()
+        .or(Some(DEFAULT_ROLE_NAME).filter(|_| previous.account_name.is_some()));
+    if let Some(was) = recorded_or_previous(book.role_name.as_deref(), previous_role) {
+        if was != desired.role_name {
+            return Err(HandlerError::NotUpdatable(format!(
+                "RoleName: the account was created with role {was:?}; Organizations cannot change it. Manage the IAM role inside the account instead, and set RoleName back to {was:?}."
+            )));
+        }
+    }
+    let previous_billing = previous
+        .iam_user_access_to_billing
+        .as_deref()
+        .or(Some("ALLOW").filter(|_| previous.account_name.is_some()));
+    if let Some(was) = recorded_or_previous(book.billing.as_deref(), previous_billing) {
+        if was != desired.billing.as_str() {
+            return Err(HandlerError::NotUpdatable(format!(
+                "IamUserAccessToBilling: the account was created with {was}; change it in the account's Billing console (IAM user and role access to billing information), and set IamUserAccessToBilling back to {was}."
+            )));
+        }
+    }
+    let recorded_gov = if book.resource.is_some() || book.role_name.is_some() {
+        Some(book.gov_cloud_account_id.is_some())
+    } else if rollback {
+        None
+    } else {
+        previous
+            .create_gov_cloud_account
+            .or(Some(false).filter(|_| previous.account_name.is_some()))
+    };
+    if let Some(was) = recorded_gov {
+        if was != desired.gov_cloud {
+            return Err(HandlerError::NotUpdatable(format!(
+                "CreateGovCloudAccount: the account was created with CreateGovCloudAccount {was}; a paired GovCloud account can only be made at creation. Set CreateGovCloudAccount back to {was}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The tag keys a template declared: its resource tags and the stack's tags (system and
+/// bookkeeping keys are never the template's).
+pub fn declared_keys(
+    template: &ResourceModel,
+    stack_tags: &BTreeMap<String, String>,
+) -> BTreeSet<String> {
+    template
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| t.key.clone())
+        .chain(stack_tags.keys().cloned())
+        .filter(|k| !crate::vocab::model::is_reserved_tag_key(k))
+        .collect()
+}
+
+/// Tags to set (new or changed values) and keys to remove: only keys the previous template
+/// declared and the desired one does not. Tags other tools put on the account stay.
+pub fn tag_diff(
+    desired: &BTreeMap<String, String>,
+    live: &BTreeMap<String, String>,
+    declared_before: &BTreeSet<String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = live
+        .keys()
+        .filter(|k| declared_before.contains(*k) && !desired.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn desired(extra: serde_json::Value) -> DesiredAccount {
+        let mut v = json!({"AccountName": "Team A", "Email": "team-a@example.com"});
+        for (k, val) in extra.as_object().unwrap() {
+            v[k] = val.clone();
+        }
+        DesiredAccount::from_properties(Some(&v)).unwrap()
+    }
+
+    fn live() -> AccountView {
+        AccountView {
+            id: AccountId::parse("111122223333").unwrap(),
+            name: Some("Team A".into()),
+            email: Some("Team-A@Example.com".into()),
+            arn: None,
+            joined_method: None,
+            joined_timestamp: None,
+            status: Some("ACTIVE".into()),
+            state: Some("ACTIVE".into()),
+        }
+    }
+
+    fn recorded(role: &str) -> Bookkeeping {
+        Bookkeeping {
+            resource: Some("abc".into()),
+            role_name: Some(role.into()),
+            billing: Some("ALLOW".into()),
+            gov_cloud_account_id: None,
+            deletion: None,
+        }
+    }
+
+    #[test]
+    fn update_fails_not_updatable_when_account_name_differs_from_live_account() {
+        let e = check_immutable(
+            &desired(json!({"AccountName": "Team B"})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &ResourceModel::default(),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), crate::vocab::error_code::HandlerErrorCode::NotUpdatable);
+        assert!(
+            e.to_string()
+                .starts_with("AccountName: cannot change from \"Team A\" to \"Team B\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rollback_after_rejected_name_change_succeeds_because_live_name_matches() {
+        // The rejected update left the live name alone; the rollback asks for that same name,
+        // while the "previous" template is the rejected one.
+        let previous = ResourceModel {
+            account_name: Some("Team B".into()),
+            ..Default::default()
+        };
+        check_immutable(
+            &desired(json!({})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            true,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn email_is_compared_case_insensitively() {
+        check_immutable(
+            &desired(json!({})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &ResourceModel::default(),
+            false,
+        )
+        .unwrap();
+        let e = check_immutable(
+            &desired(json!({"Email": "other@example.com"})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &ResourceModel::default(),
+            false,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("Email: cannot change"), "{e}");
+    }
+
+    #[test]
+    fn role_name_change_is_rejected_against_the_recorded_role_and_its_rollback_succeeds() {
+        let e = check_immutable(
+            &desired(json!({"RoleName": "Other"})),
+            &live(),
+            &recorded("Admin"),
+            &ResourceModel {
+                role_name: Some("Admin".into()),
+                ..Default::default()
+            },
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("RoleName: the account was created with role \"Admin\""),
+            "{e}"
+        );
+        // Rollback: desired is the original, previous is the rejected template.
+        let previous = ResourceModel {
+            account_name: Some("Team A".into()),
+            role_name: Some("Other".into()),
+            ..Default::default()
+        };
+        check_immutable(
+            &desired(json!({"RoleName": "Admin"})),
+            &live(),
+            &recorded("Admin"),
+            &previous,
+            false,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn role_name_of_unrecorded_account_uses_previous_template_unless_rolling_back() {
+        let previous = ResourceModel {
+            account_name: Some("Team A".into()),
+            ..Default::default()
+        };
+        let e = check_immutable(
+            &desired(json!({"RoleName": "Other"})),
+            &live(),
+            &Bookkeeping::default(),
+            &previous,
+            false,
+        );
+        assert!(e.is_err());
+        check_immutable(
+            &desired(json!({"RoleName": "Other"})),
+            &live(),
+            &Bookkeeping::default(),
+            &previous,
+            true,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn billing_and_govcloud_cannot_change_after_creation() {
+        let e = check_immutable(
+            &desired(json!({"IamUserAccessToBilling": "DENY"})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &ResourceModel::default(),
+            false,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("IamUserAccessToBilling:"), "{e}");
+        let e = check_immutable(
+            &desired(json!({"CreateGovCloudAccount": true})),
+            &live(),
+            &recorded(DEFAULT_ROLE_NAME),
+            &ResourceModel::default(),
+            false,
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("CreateGovCloudAccount:"), "{e}");
+    }
+
+    #[test]
+    fn tag_diff_removes_only_keys_the_previous_template_declared() {
+        let desired = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
+        let live = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "old".to_string()),
+            ("c".to_string(), "3".to_string()),
+            ("cost-allocation".to_string(), "finance".to_string()),
+        ]);
+        let declared_before = BTreeSet::from(["b".to_string(), "c".to_string()]);
+        let (set, remove) = tag_diff(&desired, &live, &declared_before);
+        assert_eq!(set, BTreeMap::from([("b".to_string(), "2".to_string())]));
+        // c was the template's and is gone from it; cost-allocation was never the template's.
+        assert_eq!(remove, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn declared_keys_are_resource_and_stack_tags_without_system_ones() {
+        let previous = ResourceModel {
+            tags: Some(vec![crate::vocab::model::Tag {
+                key: "team".into(),
+                value: "a".into(),
+            }]),
+            ..Default::default()
+        };
+        let stack = BTreeMap::from([
+            ("cost-centre".to_string(), "1".to_string()),
+            ("aws:cloudformation:stack-name".to_string(), "s".to_string()),
+        ]);
+        assert_eq!(
+            declared_keys(&previous, &stack),
+            BTreeSet::from(["cost-centre".to_string(), "team".to_string()])
+        );
+    }
+
+    #[test]
+    fn rollback_after_an_outside_rename_is_accepted_without_change() {
+        // The live account was renamed to "Team B" outside CloudFormation and the template
+        // followed; a later failure rolls back to the template that still says "Team A".
+        let mut renamed = live();
+        renamed.name = Some("Team B".into());
+        renamed.email = Some("b@example.com".into());
+        let previous = ResourceModel {
+            account_name: Some("Team B".into()),
+            ..Default::default()
+        };
+        check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            true,
+        )
+        .unwrap();
+        // Not a rollback: the same request is a rename, rejected.
+        assert!(check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            false
+        )
+        .is_err());
+    }
+}
