@@ -25,7 +25,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .await
                 .map_err(|reason| Diagnostic {
                     error_type: "OrganizationsAccountFailed".into(),
-                    error_message: reason,
+                    error_message: reason.to_string(),
                 });
         }
         let answer = dispatch::handle_until(clients, event.payload, Some(deadline)).await;

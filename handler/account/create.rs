@@ -20,16 +20,16 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::account::backoff::{create_poll_delay, create_poll_wait, retry_delay};
+use crate::account::read;
 use crate::account::stages::{CallbackContext, Stage};
+use crate::account::step::{Invocation, Step};
+use crate::aws::organizations::CreateRequest;
+use crate::aws::translate;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{
     check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
 };
 use crate::vocab::observed::{split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
-use crate::aws::organizations::CreateRequest;
-use crate::account::read;
-use crate::account::step::{Invocation, Step};
-use crate::aws::translate;
 
 /// A freshly created account may take a little while to show in DescribeAccount.
 const MAX_VISIBILITY_POLLS: u32 = 20;

@@ -10,13 +10,13 @@
 
 use crate::account::backoff::{close_poll_delay, create_poll_delay};
 use crate::account::stages::{CallbackContext, Stage};
+use crate::account::step::{Invocation, Step};
+use crate::aws::organizations::Closing;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{
     AccountId, CreateAccountRequestId, DeletionMode, DesiredAccount, ResourceModel,
 };
 use crate::vocab::observed::{split_tags, AccountView, CreateState};
-use crate::aws::organizations::Closing;
-use crate::account::step::{Invocation, Step};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     let model = inv.incoming_model()?;

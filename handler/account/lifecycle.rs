@@ -10,10 +10,10 @@ use tracing::warn;
 pub use crate::account::stages::Write;
 
 use crate::account::stages::CallbackContext;
-use crate::vocab::error::{HandlerError, RetryClass};
-use crate::vocab::model::DesiredAccount;
 use crate::account::step::{Invocation, Step};
 use crate::account::{create, delete, update};
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::DesiredAccount;
 
 /// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
 pub async fn advance(

@@ -1,9 +1,9 @@
 //! LIST: one page of ListAccounts per invocation; only accounts READ would find.
 
+use crate::account::step::Invocation;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::ResourceModel;
 use crate::vocab::observed::summary_model;
-use crate::account::step::Invocation;
 
 pub async fn run(
     inv: &Invocation<'_>,

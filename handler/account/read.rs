@@ -2,11 +2,11 @@
 //! together: they are independent, and against AWS each is a round trip of tens of
 //! milliseconds, so a READ takes about the slowest of them rather than their sum.
 
+use crate::account::step::Invocation;
+use crate::aws::organizations::Organizations;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, ResourceModel};
 use crate::vocab::observed::{model_from, split_tags};
-use crate::aws::organizations::Organizations;
-use crate::account::step::Invocation;
 
 pub async fn run(inv: &Invocation<'_>) -> Result<ResourceModel, HandlerError> {
     let id = inv.incoming_model()?.account_id()?;

@@ -11,10 +11,10 @@ use tokio::time::Instant;
 
 use crate::account::backoff::{fnv1a, retry_delay};
 use crate::account::stages::CallbackContext;
+use crate::aws::organizations::Organizations;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{AccountId, ResourceModel};
 use crate::vocab::observed::{Bookkeeping, TAG_RECORD};
-use crate::aws::organizations::Organizations;
 
 /// A write invocation may use at most this long: CloudFormation allows 60 s for the first
 /// invocation of a create, update or delete (and `cfn test` fails one that takes longer).

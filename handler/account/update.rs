@@ -7,14 +7,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::account::read;
 use crate::account::stages::{CallbackContext, Stage};
+use crate::account::step::{Invocation, Step};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
 };
 use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
-use crate::account::read;
-use crate::account::step::{Invocation, Step};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
     match &ctx.stage {
@@ -262,7 +262,10 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(e.code(), crate::vocab::error_code::HandlerErrorCode::NotUpdatable);
+        assert_eq!(
+            e.code(),
+            crate::vocab::error_code::HandlerErrorCode::NotUpdatable
+        );
         assert!(
             e.to_string()
                 .starts_with("AccountName: cannot change from \"Team A\" to \"Team B\""),

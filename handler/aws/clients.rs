@@ -13,8 +13,8 @@ use aws_sdk_organizations::Config;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
-use crate::vocab::credentials::CallerCredentials;
 use crate::aws::organizations::Organizations;
+use crate::vocab::credentials::CallerCredentials;
 
 /// What is built once per process: configuration, endpoint resolution and the HTTP client with
 /// its connection pool. Each request gets a client from it carrying the caller's credentials.

@@ -9,6 +9,7 @@ use aws_sdk_lambda::types::InvocationType;
 use serde_json::Value;
 
 use crate::aws::clients::Clients;
+use crate::aws::error::SeamError;
 
 pub struct SelfInvoke {
     client: aws_sdk_lambda::Client,
@@ -18,16 +19,19 @@ pub struct SelfInvoke {
 impl SelfInvoke {
     /// This function, by the ARN it was invoked through (keeping a version or alias), else by
     /// the name Lambda puts in the environment.
-    pub fn new(clients: &Clients, invoked_function_arn: &str) -> Result<SelfInvoke, String> {
+    pub fn new(clients: &Clients, invoked_function_arn: &str) -> Result<SelfInvoke, SeamError> {
         let function = if invoked_function_arn.starts_with("arn:") {
             invoked_function_arn.to_owned()
         } else {
-            std::env::var("AWS_LAMBDA_FUNCTION_NAME")
-                .map_err(|_| "this function's name is unknown (no AWS_LAMBDA_FUNCTION_NAME)")?
+            std::env::var("AWS_LAMBDA_FUNCTION_NAME").map_err(|_| {
+                SeamError::Unusable(
+                    "this function's name is unknown (no AWS_LAMBDA_FUNCTION_NAME)".into(),
+                )
+            })?
         };
-        let shared = clients
-            .shared_config()
-            .ok_or("no shared AWS configuration to build a Lambda client from")?;
+        let shared = clients.shared_config().ok_or_else(|| {
+            SeamError::Unusable("no shared AWS configuration to build a Lambda client from".into())
+        })?;
         let config = aws_sdk_lambda::config::Builder::from(shared)
             .credentials_provider(SharedCredentialsProvider::new(
                 aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
@@ -41,7 +45,7 @@ impl SelfInvoke {
     }
 
     /// Queues one asynchronous invocation with `payload`.
-    pub async fn hand_off(&self, payload: &Value) -> Result<(), String> {
+    pub async fn hand_off(&self, payload: &Value) -> Result<(), SeamError> {
         let answer = self
             .client
             .invoke()
@@ -50,19 +54,13 @@ impl SelfInvoke {
             .payload(Blob::new(payload.to_string()))
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "Invoke {} failed: {}",
-                    self.function,
-                    aws_sdk_lambda::error::DisplayErrorContext(&e)
-                )
-            })?;
+            .map_err(|e| SeamError::sdk(format!("Invoke {}", self.function), e))?;
         match answer.status_code() {
             202 => Ok(()),
-            other => Err(format!(
-                "Invoke {} answered {other}, not 202 (queued)",
-                self.function
-            )),
+            other => Err(SeamError::Failed {
+                operation: format!("Invoke {}", self.function),
+                detail: format!("answered {other}, not 202 (queued)"),
+            }),
         }
     }
 }

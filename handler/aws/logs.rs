@@ -1,10 +1,15 @@
 //! The seam to CloudWatch Logs, for the type owner's log group: called with the provider
 //! credentials from the request, never the caller's.
 
+use aws_sdk_cloudwatchlogs::error::SdkError;
+use aws_sdk_cloudwatchlogs::operation::put_log_events::{PutLogEventsError, PutLogEventsOutput};
 use aws_sdk_cloudwatchlogs::types::InputLogEvent;
 use aws_sdk_cloudwatchlogs::Client;
 
-use crate::doors::logging::Line;
+use crate::aws::error::SeamError;
+
+/// One log event: milliseconds since the epoch, and the message.
+pub type Line = (i64, String);
 
 /// PutLogEvents limits: 10,000 events and 1,048,576 bytes (each event counts 26 bytes more).
 const MAX_BATCH_EVENTS: usize = 10_000;
@@ -22,25 +27,37 @@ impl Logs {
     }
 
     /// Sends `lines` to `group`/`stream`, creating both when missing.
-    pub async fn put(&self, group: &str, stream: &str, lines: &[Line]) -> Result<(), String> {
+    pub async fn put(&self, group: &str, stream: &str, lines: &[Line]) -> Result<(), SeamError> {
         for batch in batches(lines) {
-            match self.put_batch(group, stream, &batch).await {
-                Err(e) if e.contains("ResourceNotFoundException") => {
+            let events = batch
+                .iter()
+                .map(|(t, m)| InputLogEvent::builder().timestamp(*t).message(m).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| SeamError::Unusable(format!("PutLogEvents: {e}")))?;
+            match self.put_batch(group, stream, events.clone()).await {
+                // A new owner account, or a group someone deleted: make both, then once more.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
                     self.create(group, stream).await?;
-                    self.put_batch(group, stream, &batch).await?;
+                    self.put_batch(group, stream, events)
+                        .await
+                        .map_err(|e| SeamError::sdk("PutLogEvents", e))?;
                 }
-                other => other?,
+                Err(e) => return Err(SeamError::sdk("PutLogEvents", e)),
+                Ok(_) => {}
             }
         }
         Ok(())
     }
 
-    async fn put_batch(&self, group: &str, stream: &str, batch: &[&Line]) -> Result<(), String> {
-        let events = batch
-            .iter()
-            .map(|(t, m)| InputLogEvent::builder().timestamp(*t).message(m).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+    async fn put_batch(
+        &self,
+        group: &str,
+        stream: &str,
+        events: Vec<InputLogEvent>,
+    ) -> Result<PutLogEventsOutput, SdkError<PutLogEventsError>> {
         self.client
             .put_log_events()
             .log_group_name(group)
@@ -48,12 +65,10 @@ impl Logs {
             .set_log_events(Some(events))
             .send()
             .await
-            .map_err(|e| describe("PutLogEvents", e))?;
-        Ok(())
     }
 
-    async fn create(&self, group: &str, stream: &str) -> Result<(), String> {
-        let exists = |e: &str| e.contains("ResourceAlreadyExistsException");
+    /// Creates the group and the stream; either already existing is what was wanted.
+    async fn create(&self, group: &str, stream: &str) -> Result<(), SeamError> {
         match self
             .client
             .create_log_group()
@@ -61,8 +76,12 @@ impl Logs {
             .send()
             .await
         {
-            Err(e) if !exists(&describe("CreateLogGroup", &e)) => {
-                return Err(describe("CreateLogGroup", e))
+            Err(e)
+                if !e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                return Err(SeamError::sdk("CreateLogGroup", e))
             }
             _ => {}
         }
@@ -74,19 +93,16 @@ impl Logs {
             .send()
             .await
         {
-            Err(e) if !exists(&describe("CreateLogStream", &e)) => {
-                Err(describe("CreateLogStream", e))
+            Err(e)
+                if !e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                Err(SeamError::sdk("CreateLogStream", e))
             }
             _ => Ok(()),
         }
     }
-}
-
-fn describe<E: std::error::Error>(op: &str, e: E) -> String {
-    format!(
-        "{op}: {}",
-        aws_smithy_types::error::display::DisplayErrorContext(e)
-    )
 }
 
 /// Lines in time order, cut to PutLogEvents' limits.

@@ -4,6 +4,8 @@
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
 use aws_sdk_cloudwatch::Client;
 
+use crate::aws::error::SeamError;
+
 /// A metric value and its dimensions, before it becomes the SDK's type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Datum {
@@ -35,7 +37,7 @@ impl Metrics {
         namespace: &str,
         data: &[Datum],
         at: std::time::SystemTime,
-    ) -> Result<(), String> {
+    ) -> Result<(), SeamError> {
         let data = data
             .iter()
             .map(|d| {
@@ -62,12 +64,7 @@ impl Metrics {
             .set_metric_data(Some(data))
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "PutMetricData: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(e)
-                )
-            })?;
+            .map_err(|e| SeamError::sdk("PutMetricData", e))?;
         Ok(())
     }
 }

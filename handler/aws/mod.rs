@@ -2,6 +2,7 @@
 //! translation between the SDKs' types and the vocabulary.
 
 pub mod clients;
+pub mod error;
 pub mod lambda;
 pub mod logs;
 pub mod metrics;

@@ -10,10 +10,10 @@ use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
 use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 
+use crate::aws::translate;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
 use crate::vocab::observed::{AccountView, CreateStatus};
-use crate::aws::translate;
 
 /// The ConstraintViolationException reason, for operations that can raise one.
 trait ConstraintReason {

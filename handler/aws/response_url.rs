@@ -16,6 +16,8 @@ use hyper_util::rt::TokioExecutor;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+use crate::aws::error::SeamError;
+
 type Https = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// One client per process (connection pool, TLS roots loaded once).
@@ -43,7 +45,7 @@ pub const HTTP_HOSTS_VARIABLE: &str = "CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS";
 /// `http://` is accepted only for loopback hosts (local tests and emulators) and the hosts
 /// `CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS` names, so a request can never make the function send
 /// an answer in clear text across a network that nobody chose.
-pub fn check(url: &str) -> Result<(), String> {
+pub fn check(url: &str) -> Result<(), SeamError> {
     let listed = std::env::var(HTTP_HOSTS_VARIABLE).unwrap_or_default();
     let hosts: Vec<&str> = listed
         .split(',')
@@ -54,7 +56,11 @@ pub fn check(url: &str) -> Result<(), String> {
 }
 
 /// `check`, with the plain-http hosts given.
-pub fn check_with(url: &str, http_hosts: &[&str]) -> Result<(), String> {
+pub fn check_with(url: &str, http_hosts: &[&str]) -> Result<(), SeamError> {
+    check_url(url, http_hosts).map_err(SeamError::Unusable)
+}
+
+fn check_url(url: &str, http_hosts: &[&str]) -> Result<(), String> {
     let uri: hyper::Uri = url
         .parse()
         .map_err(|e| format!("ResponseURL: not a URL ({e}); there is nowhere to answer"))?;
@@ -129,7 +135,7 @@ async fn put_once(url: &str, body: &Bytes) -> Result<(), Failure> {
 }
 
 /// PUTs `body` to `url`, trying again after 0.5, 1, 2, 4 ... s while `until` allows.
-pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), String> {
+pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), SeamError> {
     let body = Bytes::from(body);
     let mut wait = Duration::from_millis(500);
     let mut attempt = 0u32;
@@ -149,7 +155,12 @@ pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), String>
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
-            Err(f) => return Err(format!("after {attempt} attempt(s): {}", f.message)),
+            Err(f) => {
+                return Err(SeamError::Failed {
+                    operation: "PUT ResponseURL".into(),
+                    detail: format!("after {attempt} attempt(s): {}", f.message),
+                })
+            }
         }
     }
 }
@@ -180,7 +191,7 @@ mod tests {
             ("https:///x", "not a URL"),
             ("", "not a URL"),
         ] {
-            let e = check_with(bad, &[]).unwrap_err();
+            let e = check_with(bad, &[]).unwrap_err().to_string();
             assert!(
                 e.starts_with("ResponseURL: ") && e.contains(says),
                 "{bad}: {e}"

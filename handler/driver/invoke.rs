@@ -85,7 +85,9 @@ impl Target {
                 function_timeout,
             } => {
                 let deadline = function_timeout.map(|t| SystemTime::now() + t);
-                custom::handle(clients, event.clone(), deadline, "").await
+                custom::handle(clients, event.clone(), deadline, "")
+                    .await
+                    .map_err(|e| e.to_string())
             }
             Target::Lambda { .. } => self.invoke(event).await,
         }

@@ -15,11 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::account::backoff::fnv1a;
-use crate::account::stages::{CallbackContext, Stage};
-use crate::vocab::error::HandlerError;
 use crate::account::lifecycle::Write;
-use crate::vocab::model::{AccountId, CreateAccountRequestId};
+use crate::account::stages::{CallbackContext, Stage};
 use crate::account::step::Request;
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::{AccountId, CreateAccountRequestId};
 
 /// The key under which the state travels to a later invocation (the self-invoke's payload, or
 /// onEvent's answer that the CDK framework spreads into each isComplete request).

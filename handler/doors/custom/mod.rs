@@ -19,13 +19,14 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
-use crate::aws::clients::Clients;
-use crate::account::stages::{CallbackContext, Stage};
-use crate::vocab::error::HandlerError;
-use crate::aws::lambda::SelfInvoke;
 use crate::account::lifecycle::{self, Write};
-use crate::aws::response_url;
+use crate::account::stages::{CallbackContext, Stage};
 use crate::account::step::{Budget, Invocation, Step};
+use crate::aws::clients::Clients;
+use crate::aws::error::SeamError;
+use crate::aws::lambda::SelfInvoke;
+use crate::aws::response_url;
+use crate::vocab::error::HandlerError;
 use answer::{data, Answer};
 use event::{Echo, Progress};
 
@@ -57,6 +58,21 @@ enum Mode {
 }
 
 /// How the work in one invocation ended.
+/// Why an invocation ends in a function error: the only failures this door reports to Lambda.
+#[derive(Debug, thiserror::Error)]
+pub enum FunctionError {
+    /// A request answered at a ResponseURL that cannot be answered there.
+    #[error("{0}")]
+    NoResponseUrl(SeamError),
+    /// The answer was made but did not land at the ResponseURL (an asynchronous invocation is
+    /// then retried by Lambda).
+    #[error("the answer could not be delivered to ResponseURL: {0}")]
+    NotDelivered(SeamError),
+    /// CDK mode: the provider framework answers CloudFormation FAILED with this reason.
+    #[error("{0}")]
+    Failed(String),
+}
+
 #[derive(Debug)]
 enum Outcome {
     Answered(Answer),
@@ -77,7 +93,7 @@ pub async fn handle(
     payload: Value,
     deadline: Option<SystemTime>,
     invoked_function_arn: &str,
-) -> Result<Value, String> {
+) -> Result<Value, FunctionError> {
     let echo = Echo::from_payload(&payload);
     let own = own_name(invoked_function_arn);
     let mode = if event::called_by_framework(&payload, own.as_deref()) {
@@ -89,7 +105,7 @@ pub async fn handle(
     } else {
         if let Err(e) = response_url::check(&echo.response_url) {
             error!(error = %e, "a custom-resource request without a usable ResponseURL cannot be answered");
-            return Err(e);
+            return Err(FunctionError::NoResponseUrl(e));
         }
         Mode::ResponseUrl
     };
@@ -123,7 +139,9 @@ pub async fn handle(
                 Outcome::Answered(Answer::Success { physical_id, data }) => {
                     Ok(answer::on_event(&physical_id, data, &Progress::Finished))
                 }
-                Outcome::Answered(Answer::Failed { reason, .. }) => Err(reason),
+                Outcome::Answered(Answer::Failed { reason, .. }) => {
+                    Err(FunctionError::Failed(reason))
+                }
                 // Never a failure while a creation may be in flight: the framework would answer
                 // with its CREATE_FAILED marker and skip the rollback Delete, leaving the account
                 // to no stack. The pending id goes out instead, isComplete goes on from the
@@ -135,11 +153,13 @@ pub async fn handle(
                     progress: Progress::Continue { context, .. },
                     account_id: None,
                     note,
-                } if matches!(context.stage, Stage::StartCreate { .. }) => Err(format!(
-                    "NotStabilized: no account creation could be started within this onEvent \
-                     invocation, so nothing was created; deploy again (or give the onEvent \
-                     function a longer timeout). Last: {note}"
-                )),
+                } if matches!(context.stage, Stage::StartCreate { .. }) => {
+                    Err(FunctionError::Failed(format!(
+                        "NotStabilized: no account creation could be started within this \
+                         onEvent invocation, so nothing was created; deploy again (or give the \
+                         onEvent function a longer timeout). Last: {note}"
+                    )))
+                }
                 Outcome::Pending {
                     progress,
                     account_id,
@@ -159,7 +179,9 @@ pub async fn handle(
                     let created = (echo.request_type == "Create").then_some(physical_id.as_str());
                     Ok(answer::is_complete(Some((created, data))))
                 }
-                Outcome::Answered(Answer::Failed { reason, .. }) => Err(reason),
+                Outcome::Answered(Answer::Failed { reason, .. }) => {
+                    Err(FunctionError::Failed(reason))
+                }
                 Outcome::Pending { .. } => Ok(answer::is_complete(None)),
             },
         }
@@ -404,7 +426,7 @@ async fn answer_url(
     outcome: Outcome,
     deadline: Option<SystemTime>,
     invoked_function_arn: &str,
-) -> Result<Value, String> {
+) -> Result<Value, FunctionError> {
     let answer = match outcome {
         Outcome::Answered(answer) => answer,
         Outcome::Pending {
@@ -460,9 +482,7 @@ async fn answer_url(
         ),
         Err(e) => {
             error!(error = %e, "the answer could not be delivered to ResponseURL");
-            Err(format!(
-                "the answer could not be delivered to ResponseURL: {e}"
-            ))
+            Err(FunctionError::NotDelivered(e))
         }
     }
 }

@@ -8,16 +8,18 @@ use serde_json::Value;
 use tracing::{field, info, warn, Instrument};
 
 use crate::account::backoff::fnv1a;
-use crate::aws::clients::Clients;
-use crate::account::stages::CallbackContext;
-use crate::vocab::error::HandlerError;
 use crate::account::lifecycle::{self, Write};
-use crate::doors::logging;
-use crate::vocab::model::ResourceModel;
-use crate::doors::registry::protocol::{parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
+use crate::account::stages::CallbackContext;
 use crate::account::step::{Budget, Request, READ_BUDGET, WRITE_BUDGET};
-use crate::doors::registry::telemetry::{self, Delivery};
 use crate::account::{list, read};
+use crate::aws::clients::Clients;
+use crate::doors::logging;
+use crate::doors::registry::protocol::{
+    parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent,
+};
+use crate::doors::registry::telemetry::{self, Delivery};
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::ResourceModel;
 
 pub use crate::account::step::{resource_identity, Invocation, Step};
 

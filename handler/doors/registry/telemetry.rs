@@ -13,10 +13,12 @@ use aws_credential_types::Credentials;
 use aws_sdk_cloudwatchlogs::config::Region;
 
 use crate::aws::clients::Clients;
-use crate::doors::logging::Line;
 use crate::aws::logs::Logs;
 use crate::aws::metrics::{Datum, Metrics, Unit};
-use crate::doors::registry::protocol::{Action, CallerCredentials, HandlerErrorCode, HandlerRequest, ProgressEvent};
+use crate::doors::logging::Line;
+use crate::doors::registry::protocol::{
+    Action, CallerCredentials, HandlerErrorCode, HandlerRequest, ProgressEvent,
+};
 
 /// Delivery never holds the answer back longer than this.
 const DELIVERY_BUDGET: Duration = Duration::from_millis(2500);
@@ -186,7 +188,11 @@ pub async fn deliver(
         )
     };
     let problems: Vec<String> = match tokio::time::timeout(DELIVERY_BUDGET, work).await {
-        Ok((l, m)) => [l.err(), m.err()].into_iter().flatten().collect(),
+        Ok((l, m)) => [l.err(), m.err()]
+            .into_iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect(),
         Err(_) => vec![format!(
             "not finished within {} ms",
             DELIVERY_BUDGET.as_millis()
