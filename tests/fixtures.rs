@@ -32,7 +32,10 @@ async fn bodies_the_runtime_cannot_decode_still_get_a_failed_progress_event() {
     let moto = Moto::plain().await;
     let emulator = common::Emulator::start(&moto).await;
     let deep = "[".repeat(300);
-    let bodies: [&[u8]; 5] = [
+    // Valid JSON at the decoder's nesting limit (127 levels): one too many once wrapped.
+    let at_limit = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+    let bodies: [&[u8]; 6] = [
+        at_limit.as_bytes(),
         b"{\"action\":\"READ\",\"x\":\"\xff\xfe\"}",
         b"{\"action\":\"READ\",\"x\":\"\\ud800\"}",
         b"{\"action\":\"READ\",\"x\":1e400}",

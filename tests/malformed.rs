@@ -5,9 +5,10 @@
 mod mocks;
 
 use mocks::*;
+use organizations_account_handler::doors::body::{decode, guard_body};
 use organizations_account_handler::doors::registry::dispatch::handle;
-use organizations_account_handler::doors::body::guard_body;
 use organizations_account_handler::doors::registry::protocol::{HandlerErrorCode, Status};
+use organizations_account_handler::doors::{route, Reply};
 use serde_json::{json, Value};
 
 async fn answer(payload: Value) -> (Option<HandlerErrorCode>, String) {
@@ -22,8 +23,12 @@ async fn answer(payload: Value) -> (Option<HandlerErrorCode>, String) {
 #[tokio::test]
 async fn not_json_fails_with_invalid_request() {
     let body = guard_body(bytes::Bytes::from_static(b"<xml>definitely not json"));
-    let payload: Value = serde_json::from_slice(&body).unwrap();
-    let (code, message) = answer(payload).await;
+    let payload = decode(&body).expect("the runtime decodes every guarded body");
+    let Reply::Registry(event) = route(&clients(&[]), payload, None, "").await else {
+        panic!("a body that is not JSON goes to the registry door");
+    };
+    assert_eq!(event.status(), Status::Failed, "{event:?}");
+    let (code, message) = (event.error_code(), event.message().unwrap_or_default());
     assert_eq!(code, Some(HandlerErrorCode::InvalidRequest));
     assert!(message.starts_with("request: not JSON"), "{message}");
 }
@@ -151,7 +156,6 @@ mod raw_bytes {
     //! code that means "your request", never a Lambda error, never a call).
 
     use super::*;
-    use organizations_account_handler::doors::body::decode;
     use organizations_account_handler::doors::registry::protocol::ProgressEvent;
     use proptest::prelude::*;
     use std::sync::LazyLock;
@@ -164,11 +168,14 @@ mod raw_bytes {
             .unwrap()
     });
 
-    /// Bytes in, as the Lambda runtime would hand them to the function: guard, decode, handle.
+    /// Bytes in, as the Lambda runtime would hand them to the function: guard, decode, route.
     fn entry(body: &[u8]) -> ProgressEvent {
         let guarded = guard_body(bytes::Bytes::copy_from_slice(body));
         let payload = decode(&guarded).expect("the runtime's decoder accepts every guarded body");
-        RUNTIME.block_on(handle(&clients(&[]), payload))
+        match RUNTIME.block_on(route(&clients(&[]), payload, None, "")) {
+            Reply::Registry(event) => event,
+            Reply::Custom(result) => panic!("went to the custom-resource door: {result:?}"),
+        }
     }
 
     fn assert_refused(body: &[u8]) {

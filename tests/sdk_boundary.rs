@@ -30,7 +30,9 @@ use aws_sdk_organizations::types::{
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
 use organizations_account_handler::doors::registry::dispatch::handle;
-use organizations_account_handler::doors::registry::protocol::{HandlerErrorCode, ProgressEvent, Status};
+use organizations_account_handler::doors::registry::protocol::{
+    HandlerErrorCode, ProgressEvent, Status,
+};
 use serde_json::json;
 
 fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {

@@ -1,15 +1,24 @@
-//! The glue between the Lambda runtime and the dispatcher. The runtime deserializes payloads
-//! itself and reports a failure as a Lambda error (CloudFormation then sees no ProgressEvent);
-//! this layer sees the raw body first and turns any body the runtime's decoder would refuse into
-//! a marker the protocol layer answers with FAILED/InvalidRequest. The check *is* the decoder
-//! (`decode`, the same calls on the same bytes), so the two cannot disagree.
+//! The glue between the Lambda runtime and the doors. The runtime deserializes payloads itself
+//! and reports a failure as a Lambda error (CloudFormation then sees no ProgressEvent); this
+//! layer sees the raw body first and wraps it: a body the runtime's decoder accepts becomes
+//! `{"json": <body>}`, any other `{"notJson": "<why>"}`, both of which decode into [`Payload`],
+//! the type the function takes. The check *is* the decoder (`decode`, the same calls on the
+//! same bytes), so the two cannot disagree.
 
 use std::task::{Context, Poll};
 
 use lambda_runtime::tower::{Layer, Service};
 use lambda_runtime::LambdaInvocation;
+use serde::Deserialize;
+use serde_json::Value;
 
-use crate::doors::registry::protocol::NOT_JSON_MARKER;
+/// What an invocation brought: a JSON payload, or why the body was not one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Payload {
+    Json(Value),
+    NotJson(String),
+}
 
 #[derive(Clone, Copy, Default)]
 pub struct NonJsonGuard;
@@ -41,24 +50,39 @@ impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for NonJsonGuardSer
 }
 
 /// What lambda_runtime (1.x, `deserializer::deserialize`) does with a body for a function taking
-/// `serde_json::Value`: `serde_path_to_error::deserialize` over `serde_json::Deserializer::
-/// from_slice`. A looser check (`IgnoredAny`) passed bodies this refuses: invalid UTF-8 inside a
-/// string, lone surrogate escapes, numbers beyond f64.
-pub fn decode(body: &[u8]) -> Result<serde_json::Value, String> {
+/// `T`: `serde_path_to_error::deserialize` over `serde_json::Deserializer::from_slice`. A looser
+/// check (`IgnoredAny`) passed bodies this refuses: invalid UTF-8 inside a string, lone
+/// surrogate escapes, numbers beyond f64.
+fn runtime_decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| e.to_string())
 }
 
-/// Leaves a body the runtime decodes alone; replaces any other with
-/// `{"<marker>": "<why it is not JSON>"}`, which it decodes.
+/// A guarded body, as the runtime decodes it for the function.
+pub fn decode(body: &[u8]) -> Result<Payload, String> {
+    runtime_decode(body)
+}
+
+/// Wraps a body the runtime decodes as `{"json": body}`; replaces any other with
+/// `{"notJson": "<why it is not JSON>"}`.
 pub fn guard_body(body: bytes::Bytes) -> bytes::Bytes {
-    match decode(&body) {
-        Ok(_) => body,
-        Err(e) => {
-            let marker = serde_json::json!({ NOT_JSON_MARKER: format!("not JSON ({e}); {} bytes", body.len()) });
-            bytes::Bytes::from(marker.to_string())
+    let why = match runtime_decode::<Value>(&body) {
+        Ok(_) => {
+            let mut wrapped = Vec::with_capacity(body.len() + 9);
+            wrapped.extend_from_slice(b"{\"json\":");
+            wrapped.extend_from_slice(&body);
+            wrapped.push(b'}');
+            // The wrapper adds one level of nesting, which may be one past the decoder's limit.
+            match decode(&wrapped) {
+                Ok(_) => return bytes::Bytes::from(wrapped),
+                Err(e) => e,
+            }
         }
-    }
+        Err(e) => e,
+    };
+    let not_json =
+        serde_json::json!({ "notJson": format!("not JSON ({why}); {} bytes", body.len()) });
+    bytes::Bytes::from(not_json.to_string())
 }
 
 #[cfg(test)]
@@ -66,16 +90,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_bodies_pass_untouched_and_others_become_the_marker() {
-        let ok = bytes::Bytes::from_static(b"{\"action\":\"READ\"}");
-        assert_eq!(guard_body(ok.clone()), ok);
-        let bad = guard_body(bytes::Bytes::from_static(b"\x00\xffnot json"));
-        let v: serde_json::Value = serde_json::from_slice(&bad).unwrap();
-        assert!(v[NOT_JSON_MARKER].as_str().unwrap().starts_with("not JSON"));
+    fn json_bodies_arrive_whole_and_others_say_why_they_are_not_json() {
+        let ok = bytes::Bytes::from_static(b"{\"action\":\"READ\",\"x\":[1,2]}");
+        assert_eq!(
+            decode(&guard_body(ok)),
+            Ok(Payload::Json(
+                serde_json::json!({"action": "READ", "x": [1, 2]})
+            ))
+        );
+        match decode(&guard_body(bytes::Bytes::from_static(b"\x00\xffnot json"))) {
+            Ok(Payload::NotJson(why)) => assert!(why.starts_with("not JSON"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
-    fn bodies_a_looser_check_passed_become_the_marker_the_runtime_decodes() {
+    fn bodies_a_looser_check_passed_are_not_json_and_still_decode() {
         let cases: [&[u8]; 4] = [
             b"{\"action\":\"READ\",\"x\":\"\xff\xfe\"}",
             b"{\"x\":\"\\ud800\"}",
@@ -85,8 +115,25 @@ mod tests {
         for body in cases {
             // The old check let the first three through; the runtime refuses them all.
             let guarded = guard_body(bytes::Bytes::copy_from_slice(body));
-            let v = decode(&guarded).expect("the guarded body decodes");
-            assert!(v.get(NOT_JSON_MARKER).is_some(), "{v}");
+            let payload = decode(&guarded).expect("the guarded body decodes");
+            assert!(matches!(payload, Payload::NotJson(_)), "{payload:?}");
         }
+    }
+
+    #[test]
+    fn a_body_at_the_nesting_limit_is_not_json_rather_than_undecodable_once_wrapped() {
+        let mut cut_by_the_wrapper = 0;
+        for depth in 120..135 {
+            let body = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+            let alone = runtime_decode::<Value>(body.as_bytes()).is_ok();
+            let guarded = decode(&guard_body(bytes::Bytes::from(body))).expect("decodes");
+            match guarded {
+                Payload::Json(_) => assert!(alone, "depth {depth}"),
+                Payload::NotJson(_) if alone => cut_by_the_wrapper += 1,
+                Payload::NotJson(_) => {}
+            }
+        }
+        // Exactly the body at the limit: the decoder took it alone, not wrapped.
+        assert_eq!(cut_by_the_wrapper, 1);
     }
 }

@@ -15,9 +15,11 @@ use aws_sdk_organizations::types::{
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use organizations_account_handler::aws::clients::Clients;
-use organizations_account_handler::doors::registry::dispatch::{handle, handle_until, resource_identity};
-use organizations_account_handler::vocab::observed::{Bookkeeping, TAG_RECORD};
+use organizations_account_handler::doors::registry::dispatch::{
+    handle, handle_until, resource_identity,
+};
 use organizations_account_handler::doors::registry::protocol::{ProgressEvent, Status};
+use organizations_account_handler::vocab::observed::{Bookkeeping, TAG_RECORD};
 use serde_json::{json, Value};
 
 pub const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1";

@@ -57,7 +57,6 @@ enum Mode {
     CdkIsComplete,
 }
 
-/// How the work in one invocation ended.
 /// Why an invocation ends in a function error: the only failures this door reports to Lambda.
 #[derive(Debug, thiserror::Error)]
 pub enum FunctionError {
@@ -73,6 +72,7 @@ pub enum FunctionError {
     Failed(String),
 }
 
+/// How the work in one invocation ended.
 #[derive(Debug)]
 enum Outcome {
     Answered(Answer),

@@ -15,13 +15,19 @@ use crate::account::{list, read};
 use crate::aws::clients::Clients;
 use crate::doors::logging;
 use crate::doors::registry::protocol::{
-    parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent,
+    parse_request, Action, HandlerErrorCode, HandlerRequest, ProgressEvent, RequestError,
 };
 use crate::doors::registry::telemetry::{self, Delivery};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::ResourceModel;
 
 pub use crate::account::step::{resource_identity, Invocation, Step};
+
+/// The answer to a body that was not JSON at all (`why`, as the runtime glue found it).
+pub fn not_json(why: &str) -> ProgressEvent {
+    let e = RequestError::Malformed(format!("request: {why}"));
+    ProgressEvent::failed(e.code(), e.to_string())
+}
 
 /// Handles one payload with no Lambda deadline (the local driver, tests); the answer is always a
 /// ProgressEvent.

@@ -10,4 +10,4 @@ pub use crate::vocab::credentials::CallerCredentials;
 pub use crate::vocab::error_code::HandlerErrorCode;
 pub use crate::vocab::lenient;
 pub use event::{ProgressEvent, Status};
-pub use request::{parse_request, Action, HandlerRequest, RequestError, NOT_JSON_MARKER};
+pub use request::{parse_request, Action, HandlerRequest, RequestError};

@@ -267,9 +267,6 @@ fn decode<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, RequestError
     })
 }
 
-/// The key under which the runtime glue hands over a body that was not JSON at all.
-pub const NOT_JSON_MARKER: &str = "$payloadNotJson";
-
 /// Parses a payload of either shape. Fails only on what makes the request unusable; the action
 /// may still be missing (the caller answers FAILED/InvalidRequest for that).
 pub fn parse_request(payload: &Value) -> Result<HandlerRequest, RequestError> {
@@ -282,9 +279,6 @@ pub fn parse_request(payload: &Value) -> Result<HandlerRequest, RequestError> {
             )))
         }
     };
-    if let Some(Value::String(why)) = obj.get(NOT_JSON_MARKER) {
-        return Err(RequestError::Malformed(format!("request: {why}")));
-    }
     let is_test_entrypoint = obj.contains_key("request") && !obj.contains_key("requestData");
     let mut request = if is_test_entrypoint {
         let w: WireTestEntrypoint = decode(payload)?;
