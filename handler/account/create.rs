@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::account::backoff::{create_poll_delay, create_poll_wait, retry_delay};
 use crate::account::read;
-use crate::account::stages::{CallbackContext, Stage};
+use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::CreateRequest;
 use crate::aws::translate;
@@ -31,6 +31,9 @@ use crate::vocab::model::{
 };
 use crate::vocab::observed::{split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
 
+/// Where a CREATE stands.
+type Ctx = Context<CreateStage>;
+
 /// A freshly created account may take a little while to show in DescribeAccount.
 const MAX_VISIBILITY_POLLS: u32 = 20;
 /// Time a step should still have when it starts inside the invocation.
@@ -38,7 +41,7 @@ const STEP_ALLOWANCE: Duration = Duration::from_secs(2);
 /// Clock difference tolerated between this function and Organizations' RequestedTimestamp.
 const CLOCK_SKEW_SECONDS: i64 = 10;
 
-pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> {
     // Validation first: nothing reaches AWS unless the desired state is valid.
     let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
     check_tags(
@@ -47,21 +50,21 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
     )?;
     let model = inv.incoming_model()?;
     match &ctx.stage {
-        Stage::StartCreate { settings } => {
+        CreateStage::StartCreate { settings } => {
             // The first call's properties still carry the write-only values; keep them.
             let settings = settings.clone().unwrap_or_else(|| desired.settings());
-            let ctx = CallbackContext {
+            let ctx = Ctx {
                 attempt: ctx.attempt,
-                ..CallbackContext::new(Stage::StartCreate {
+                ..Context::new(CreateStage::StartCreate {
                     settings: Some(settings),
                 })
             };
             until_identified(inv, ctx, &desired, model).await
         }
-        Stage::FindOwnRequest { .. } | Stage::AwaitCreation { .. } => {
+        CreateStage::FindOwnRequest { .. } | CreateStage::AwaitCreation { .. } => {
             until_identified(inv, ctx.clone(), &desired, model).await
         }
-        Stage::PlaceAccount {
+        CreateStage::PlaceAccount {
             account_id,
             gov_cloud_account_id,
             settings,
@@ -76,14 +79,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, Ha
             )
             .await
         }
-        Stage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
-        Stage::ApplyUpdate { .. }
-        | Stage::ResolveCreation { .. }
-        | Stage::StartDelete
-        | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
-            "callbackContext.stage: {} does not belong to CREATE",
-            ctx.stage.name()
-        ))),
+        CreateStage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
     }
 }
 
@@ -94,19 +90,19 @@ enum Next {
     /// The creation is in progress: poll again.
     Poll {
         model: ResourceModel,
-        context: CallbackContext,
+        context: Ctx,
         message: String,
     },
     /// Refused for now: wait the backoff of the error's class, then run `context` again.
     Retry {
         model: ResourceModel,
-        context: CallbackContext,
+        context: Ctx,
         error: HandlerError,
     },
     /// Go on to `context` at once.
     Go {
         model: ResourceModel,
-        context: CallbackContext,
+        context: Ctx,
         message: String,
     },
 }
@@ -115,7 +111,7 @@ enum Next {
 /// hands the rest to CloudFormation's callback loop.
 async fn until_identified(
     inv: &Invocation<'_>,
-    mut ctx: CallbackContext,
+    mut ctx: Ctx,
     desired: &DesiredAccount,
     mut model: ResourceModel,
 ) -> Result<Step, HandlerError> {
@@ -180,7 +176,7 @@ async fn until_identified(
         if !inv.budget.allows(wait, STEP_ALLOWANCE) {
             return Ok(Step::Continue {
                 model: next_model,
-                context: next_ctx,
+                context: next_ctx.into(),
                 delay,
                 message: match inv.request.identifier_deadline {
                     true => format!("{message}. {OUTLASTED}"),
@@ -201,11 +197,11 @@ const OUTLASTED: &str = "The AccountId is not known yet: CloudFormation needs it
 
 /// Where to go on after a step was cut off by the budget: a CreateAccount whose answer never
 /// came must be looked for before creating again; any other stage is safe to run again.
-fn interrupted(ctx: &CallbackContext, started: i64) -> CallbackContext {
+fn interrupted(ctx: &Ctx, started: i64) -> Ctx {
     match &ctx.stage {
-        Stage::StartCreate {
+        CreateStage::StartCreate {
             settings: Some(settings),
-        } => CallbackContext::new(Stage::FindOwnRequest {
+        } => Context::new(CreateStage::FindOwnRequest {
             settings: settings.clone(),
             since: started,
         }),
@@ -215,40 +211,37 @@ fn interrupted(ctx: &CallbackContext, started: i64) -> CallbackContext {
 
 async fn creation_step(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Ctx,
     desired: &DesiredAccount,
     model: ResourceModel,
 ) -> Result<Next, HandlerError> {
     match &ctx.stage {
-        Stage::StartCreate { settings } => {
+        CreateStage::StartCreate { settings } => {
             let settings = settings.clone().unwrap_or_else(|| desired.settings());
             start(inv, ctx, desired, settings, model).await
         }
-        Stage::FindOwnRequest { settings, since } => {
+        CreateStage::FindOwnRequest { settings, since } => {
             find_own_request(inv, desired, settings, *since, model).await
         }
-        Stage::AwaitCreation {
+        CreateStage::AwaitCreation {
             request_id,
             settings,
         } => {
             let status = inv.org.describe_creation(request_id).await?;
             after_status(inv, ctx, desired, settings, model, status).await
         }
-        Stage::PlaceAccount { .. }
-        | Stage::DescribeCreated { .. }
-        | Stage::ApplyUpdate { .. }
-        | Stage::ResolveCreation { .. }
-        | Stage::StartDelete
-        | Stage::AwaitClosure { .. } => Err(HandlerError::InternalFailure(format!(
-            "stage {} is not a creation stage",
-            ctx.stage.name()
-        ))),
+        CreateStage::PlaceAccount { .. } | CreateStage::DescribeCreated { .. } => {
+            Err(HandlerError::InternalFailure(format!(
+                "stage {} is not a creation stage",
+                ctx.stage.name()
+            )))
+        }
     }
 }
 
 async fn start(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Ctx,
     desired: &DesiredAccount,
     settings: CreateSettings,
     model: ResourceModel,
@@ -284,7 +277,7 @@ async fn start(
         // A 5xx, a timeout or a broken connection: the service may have acted.
         Err(e) if e.retry_class() == Some(RetryClass::Transient) => Ok(Next::Go {
             model,
-            context: CallbackContext::new(Stage::FindOwnRequest { settings, since }),
+            context: Context::new(CreateStage::FindOwnRequest { settings, since }),
             message: format!("the outcome of CreateAccount is unknown ({e}); looking for the request before creating again"),
         }),
         Err(e) if e.retry_class() == Some(RetryClass::CreationSlots) => {
@@ -345,7 +338,7 @@ async fn find_own_request(
         }
         None => Ok(Next::Go {
             model,
-            context: CallbackContext::new(Stage::StartCreate {
+            context: Context::new(CreateStage::StartCreate {
                 settings: Some(settings.clone()),
             }),
             message: "no request was made before CreateAccount's answer was lost; creating".into(),
@@ -353,14 +346,10 @@ async fn find_own_request(
     }
 }
 
-fn await_context(
-    request_id: CreateAccountRequestId,
-    settings: CreateSettings,
-    polls: u32,
-) -> CallbackContext {
-    CallbackContext {
+fn await_context(request_id: CreateAccountRequestId, settings: CreateSettings, polls: u32) -> Ctx {
+    Ctx {
         attempt: polls,
-        ..CallbackContext::new(Stage::AwaitCreation {
+        ..Context::new(CreateStage::AwaitCreation {
             request_id,
             settings,
         })
@@ -369,7 +358,7 @@ fn await_context(
 
 async fn after_status(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Ctx,
     desired: &DesiredAccount,
     settings: &CreateSettings,
     model: ResourceModel,
@@ -379,7 +368,9 @@ async fn after_status(
         CreateState::InProgress => {
             // Polls of the same request count up (they choose the callback delay).
             let polls = match &ctx.stage {
-                Stage::AwaitCreation { request_id, .. } if *request_id == status.request_id => {
+                CreateStage::AwaitCreation { request_id, .. }
+                    if *request_id == status.request_id =>
+                {
                     ctx.attempt.saturating_add(1)
                 }
                 _ => 0,
@@ -415,9 +406,9 @@ async fn after_status(
                 // same write-only values.
                 Ok(Next::Retry {
                     model,
-                    context: CallbackContext {
+                    context: Ctx {
                         attempt: ctx.attempt,
-                        ..CallbackContext::new(Stage::StartCreate {
+                        ..Context::new(CreateStage::StartCreate {
                             settings: Some(settings.clone()),
                         })
                     },
@@ -506,11 +497,12 @@ fn to_place(
     Step::Continue {
         model,
         message: format!("account {account_id} created; placing it"),
-        context: CallbackContext::new(Stage::PlaceAccount {
+        context: Context::new(CreateStage::PlaceAccount {
             account_id,
             gov_cloud_account_id: gov,
             settings: Some(settings),
-        }),
+        })
+        .into(),
         delay: 1,
     }
 }
@@ -539,9 +531,9 @@ async fn place(
         model.gov_cloud_account_id = None;
         return Ok(Step::Continue {
             model,
-            context: CallbackContext::new(Stage::StartCreate {
+            context: Context::new(CreateStage::StartCreate {
                 settings: Some(settings),
-            }),
+            }).into(),
             delay: 1,
             message: "the request adopted for this account name turned out to be another declaration's; creating this one anew".into(),
         });
@@ -561,9 +553,10 @@ async fn place(
     }
     Ok(Step::Continue {
         model,
-        context: CallbackContext::new(Stage::DescribeCreated {
+        context: Context::new(CreateStage::DescribeCreated {
             account_id: account_id.clone(),
-        }),
+        })
+        .into(),
         delay: 1,
         message: format!("account {account_id} placed; reading it back"),
     })
@@ -571,7 +564,7 @@ async fn place(
 
 async fn describe_created(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Ctx,
     account_id: &AccountId,
 ) -> Result<Step, HandlerError> {
     match read::describe(&inv.org, account_id).await {

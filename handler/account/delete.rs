@@ -9,7 +9,7 @@
 //!   information a standalone account needs) is surfaced with what to do.
 
 use crate::account::backoff::{close_poll_delay, create_poll_delay};
-use crate::account::stages::{CallbackContext, Stage};
+use crate::account::stages::{Context, DeleteStage};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::Closing;
 use crate::vocab::error::HandlerError;
@@ -18,23 +18,16 @@ use crate::vocab::model::{
 };
 use crate::vocab::observed::{split_tags, AccountView, CreateState};
 
-pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+pub async fn run(inv: &Invocation<'_>, ctx: &Context<DeleteStage>) -> Result<Step, HandlerError> {
     let model = inv.incoming_model()?;
     match &ctx.stage {
-        Stage::ResolveCreation { request_id } => {
+        DeleteStage::ResolveCreation { request_id } => {
             resolve_creation(inv, ctx, request_id.as_ref(), model).await
         }
-        Stage::StartDelete => start(inv, model).await,
-        Stage::AwaitClosure { account_id } => await_closure(inv, ctx, account_id, model).await,
-        Stage::StartCreate { .. }
-        | Stage::FindOwnRequest { .. }
-        | Stage::AwaitCreation { .. }
-        | Stage::PlaceAccount { .. }
-        | Stage::DescribeCreated { .. }
-        | Stage::ApplyUpdate { .. } => Err(HandlerError::InvalidRequest(format!(
-            "callbackContext.stage: {} does not belong to DELETE",
-            ctx.stage.name()
-        ))),
+        DeleteStage::StartDelete => start(inv, model).await,
+        DeleteStage::AwaitClosure { account_id } => {
+            await_closure(inv, ctx, account_id, model).await
+        }
     }
 }
 
@@ -87,9 +80,10 @@ async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, Handl
             }
             Ok(Step::Continue {
                 model,
-                context: CallbackContext::new(Stage::AwaitClosure {
+                context: Context::new(DeleteStage::AwaitClosure {
                     account_id: id.clone(),
-                }),
+                })
+                .into(),
                 delay: close_poll_delay(0),
                 message: format!("closing account {id}"),
             })
@@ -110,7 +104,7 @@ async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, Handl
 /// if any, is deleted by DeletionMode. An account made by anyone else is left alone.
 async fn resolve_creation(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Context<DeleteStage>,
     request_id: Option<&CreateAccountRequestId>,
     mut model: ResourceModel,
 ) -> Result<Step, HandlerError> {
@@ -143,7 +137,7 @@ async fn resolve_creation(
         match status.map(|s| s.state) {
             Some(CreateState::InProgress) => {
                 let polls = match &ctx.stage {
-                    Stage::ResolveCreation {
+                    DeleteStage::ResolveCreation {
                         request_id: Some(r),
                     } if *r == request_id => ctx.attempt.saturating_add(1),
                     _ => 0,
@@ -154,12 +148,12 @@ async fn resolve_creation(
                     message: format!(
                         "creation request {request_id} is still in progress; waiting for it to settle before deleting what it makes"
                     ),
-                    context: CallbackContext {
+                    context: Context {
                         attempt: polls,
-                        ..CallbackContext::new(Stage::ResolveCreation {
+                        ..Context::new(DeleteStage::ResolveCreation {
                             request_id: Some(request_id),
                         })
-                    },
+                    }.into(),
                 });
             }
             Some(CreateState::Succeeded { account_id, .. }) => {
@@ -211,7 +205,7 @@ fn refusal(inv: &Invocation<'_>, view: &AccountView) -> String {
 
 async fn await_closure(
     inv: &Invocation<'_>,
-    ctx: &CallbackContext,
+    ctx: &Context<DeleteStage>,
     id: &AccountId,
     model: ResourceModel,
 ) -> Result<Step, HandlerError> {
@@ -219,7 +213,7 @@ async fn await_closure(
     match inv.org.describe_account(id).await {
         Ok(view) if view.is_live() => Ok(Step::Continue {
             model,
-            context: ctx.again(),
+            context: ctx.again().into(),
             delay: close_poll_delay(ctx.attempt.saturating_add(1)),
             message: format!(
                 "account {id} is still {}; waiting for the close to take effect",

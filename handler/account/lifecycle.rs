@@ -18,7 +18,6 @@ use crate::vocab::model::DesiredAccount;
 /// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
 pub async fn advance(
     inv: &Invocation<'_>,
-    write: Write,
     context: &CallbackContext,
 ) -> Result<Step, HandlerError> {
     // The first call's properties are the only ones that carry the write-only values: pin them
@@ -33,10 +32,10 @@ pub async fn advance(
     // turns a call cut off by the budget into a look for its own request).
     let backstop = inv.budget.remaining() + Duration::from_secs(1);
     let run = async {
-        match write {
-            Write::Create => create::run(inv, context).await,
-            Write::Update => update::run(inv, context).await,
-            Write::Delete => delete::run(inv, context).await,
+        match context {
+            CallbackContext::Create(c) => create::run(inv, c).await,
+            CallbackContext::Update(c) => update::run(inv, c).await,
+            CallbackContext::Delete(c) => delete::run(inv, c).await,
         }
     };
     let outcome = match tokio::time::timeout(backstop, run).await {
@@ -44,7 +43,7 @@ pub async fn advance(
         // Every step is safe to re-run, so a slow step is simply tried again.
         Err(_) => Err(HandlerError::retry(
             RetryClass::Transient,
-            format!("step {} did not finish in time", context.stage.name()),
+            format!("step {} did not finish in time", context.stage_name()),
         )),
     };
     match outcome {

@@ -201,7 +201,7 @@ impl Step {
     ) -> Step {
         let class = error.retry_class().unwrap_or(RetryClass::Transient);
         Step::Continue {
-            delay: retry_delay(class, context.attempt, seed),
+            delay: retry_delay(class, context.attempt(), seed),
             model,
             message: format!("waiting to try again: {error}"),
             context: context.again(),

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::account::read;
-use crate::account::stages::{CallbackContext, Stage};
+use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{
@@ -16,20 +16,9 @@ use crate::vocab::model::{
 };
 use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 
-pub async fn run(inv: &Invocation<'_>, ctx: &CallbackContext) -> Result<Step, HandlerError> {
+pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Step, HandlerError> {
     match &ctx.stage {
-        Stage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
-        Stage::StartCreate { .. }
-        | Stage::FindOwnRequest { .. }
-        | Stage::AwaitCreation { .. }
-        | Stage::PlaceAccount { .. }
-        | Stage::DescribeCreated { .. }
-        | Stage::ResolveCreation { .. }
-        | Stage::StartDelete
-        | Stage::AwaitClosure { .. } => Err(HandlerError::InvalidRequest(format!(
-            "callbackContext.stage: {} does not belong to UPDATE",
-            ctx.stage.name()
-        ))),
+        UpdateStage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
     }
 }
 

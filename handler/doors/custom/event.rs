@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::account::backoff::fnv1a;
 use crate::account::lifecycle::Write;
-use crate::account::stages::{CallbackContext, Stage};
+use crate::account::stages::{CallbackContext, Context, CreateStage, DeleteStage};
 use crate::account::step::Request;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, CreateAccountRequestId};
@@ -83,8 +83,11 @@ impl Echo {
     /// The id a Create answers with at `context`, when its AccountId is not known: the creation
     /// request in flight when there is one, so that the rollback Delete can settle it.
     pub fn pending_create(&self, context: &CallbackContext) -> String {
-        match &context.stage {
-            Stage::AwaitCreation { request_id, .. } => format!("{CREATING}{request_id}"),
+        match context {
+            CallbackContext::Create(Context {
+                stage: CreateStage::AwaitCreation { request_id, .. },
+                ..
+            }) => format!("{CREATING}{request_id}"),
             _ => self.not_created(),
         }
     }
@@ -162,9 +165,10 @@ impl CustomRequest {
     /// names no account first settles what its Create may have started.
     pub fn first_stage(&self) -> CallbackContext {
         match (self.write, &self.account_id) {
-            (Write::Delete, None) => CallbackContext::new(Stage::ResolveCreation {
+            (Write::Delete, None) => Context::new(DeleteStage::ResolveCreation {
                 request_id: self.pending_request.clone(),
-            }),
+            })
+            .into(),
             (write, _) => write.first_stage(),
         }
     }
@@ -238,6 +242,18 @@ pub fn parse(payload: &Value) -> Result<CustomRequest, HandlerError> {
             .and_then(|r| CreateAccountRequestId::parse(r).ok()),
         Write::Create | Write::Update => None,
     };
+    // The carried stage is the handler's own, but it travels in a payload anyone who may invoke
+    // the function can write: it must be a stage of this request's action.
+    if let Some(Progress::Continue { context, .. }) = &progress {
+        if context.write() != write {
+            return Err(invalid(format!(
+                "{PROGRESS_KEY}.context.stage: {} belongs to {}, not {}",
+                context.stage_name(),
+                context.write().as_str(),
+                write.as_str()
+            )));
+        }
+    }
     // A later invocation continues from the model the last step returned, as CloudFormation's
     // callback loop does for the registry type. The account it acts on is the one the request
     // names, whatever the carried progress says (and each changing step checks the account's
@@ -401,6 +417,29 @@ mod tests {
         missing.as_object_mut().unwrap().remove("StackId");
         let e = parse(&missing).unwrap_err();
         assert!(e.to_string().contains("StackId"), "{e}");
+    }
+
+    #[test]
+    fn a_continuation_carrying_another_actions_stage_is_invalid() {
+        let mut e = create(json!({"AccountName": "Team", "Email": "team@example.com"}));
+        let progress = Progress::Continue {
+            context: Write::Delete.first_stage(),
+            model: json!({"AccountName": "Team", "Email": "team@example.com"}),
+            started: 100,
+            handoffs: 1,
+        };
+        e[PROGRESS_KEY] = serde_json::to_value(&progress).unwrap();
+        let err = parse(&e).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{PROGRESS_KEY}.context.stage: startDelete belongs to DELETE, not CREATE")
+        );
+        e[PROGRESS_KEY]["context"]["stage"]["name"] = json!("makeItSo");
+        let err = parse(&e).unwrap_err().to_string();
+        assert!(
+            err.contains("makeItSo is no stage of CREATE, UPDATE or DELETE"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
 use crate::account::lifecycle::{self, Write};
-use crate::account::stages::{CallbackContext, Stage};
+use crate::account::stages::{CallbackContext, Context, CreateStage};
 use crate::account::step::{Budget, Invocation, Step};
 use crate::aws::clients::Clients;
 use crate::aws::error::SeamError;
@@ -150,16 +150,22 @@ pub async fn handle(
                 // failed and must be made again): isComplete would request again each time it
                 // resumed from here, so this is a failure, and nothing was created.
                 Outcome::Pending {
-                    progress: Progress::Continue { context, .. },
+                    progress:
+                        Progress::Continue {
+                            context:
+                                CallbackContext::Create(Context {
+                                    stage: CreateStage::StartCreate { .. },
+                                    ..
+                                }),
+                            ..
+                        },
                     account_id: None,
                     note,
-                } if matches!(context.stage, Stage::StartCreate { .. }) => {
-                    Err(FunctionError::Failed(format!(
-                        "NotStabilized: no account creation could be started within this \
+                } => Err(FunctionError::Failed(format!(
+                    "NotStabilized: no account creation could be started within this \
                          onEvent invocation, so nothing was created; deploy again (or give the \
                          onEvent function a longer timeout). Last: {note}"
-                    )))
-                }
+                ))),
                 Outcome::Pending {
                     progress,
                     account_id,
@@ -332,11 +338,11 @@ async fn work(
             budget,
         };
         tracing::info!(
-            stage = context.stage.name(),
-            attempt = context.attempt,
+            stage = context.stage_name(),
+            attempt = context.attempt(),
             "step"
         );
-        match lifecycle::advance(&inv, req.write, &context).await {
+        match lifecycle::advance(&inv, &context).await {
             Ok(Step::Done(model)) => {
                 let id = model.account_id.clone().or(account_id);
                 return Outcome::Answered(Answer::Success {

@@ -201,15 +201,15 @@ async fn write(
         Ok(c) => c,
         Err(e) => return failed(&e),
     };
-    tracing::Span::current().record("stage", context.stage.name());
+    tracing::Span::current().record("stage", context.stage_name());
     let budget = Budget::new(WRITE_BUDGET, deadline);
     let view = view(request);
     let inv = match invocation(clients, request, &view, budget) {
         Ok(i) => i,
         Err(e) => return failed(&e),
     };
-    info!(attempt = context.attempt, "step");
-    match lifecycle::advance(&inv, write, &context).await {
+    info!(attempt = context.attempt(), "step");
+    match lifecycle::advance(&inv, &context).await {
         Ok(step) => step_event(step),
         Err(e) => failed(&e),
     }
