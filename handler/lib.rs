@@ -21,7 +21,9 @@
 //!   `credentials`, `schema` (the embedded resource schema), `error` (HandlerError) and
 //!   `error_code` (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 
-pub mod account;
+#![warn(missing_docs)]
+
+pub(crate) mod account;
 pub mod aws;
 pub mod doors;
 pub mod vocab;

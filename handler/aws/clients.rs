@@ -81,6 +81,7 @@ impl Clients {
         Organizations::from_conf(conf)
     }
 
+    /// Organizations as the caller of a registry request (its credentials, its Region).
     pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {
         let credentials = Credentials::new(
             creds.access_key_id.clone(),

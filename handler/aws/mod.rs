@@ -2,10 +2,10 @@
 //! translation between the SDKs' types and the vocabulary.
 
 pub mod clients;
-pub mod error;
-pub mod lambda;
-pub mod logs;
-pub mod metrics;
-pub mod organizations;
-pub mod response_url;
-pub mod translate;
+pub(crate) mod error;
+pub(crate) mod lambda;
+pub(crate) mod logs;
+pub(crate) mod metrics;
+pub(crate) mod organizations;
+pub(crate) mod response_url;
+pub(crate) mod translate;

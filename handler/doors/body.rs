@@ -16,10 +16,13 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Payload {
+    /// The body, decoded.
     Json(Value),
+    /// Why the runtime's decoder refused the body.
     NotJson(String),
 }
 
+/// The tower layer that wraps each invocation's body (see the module's documentation).
 #[derive(Clone, Copy, Default)]
 pub struct NonJsonGuard;
 
@@ -30,6 +33,7 @@ impl<S> Layer<S> for NonJsonGuard {
     }
 }
 
+/// [`NonJsonGuard`] around the runtime's own service.
 pub struct NonJsonGuardService<S> {
     inner: S,
 }

@@ -93,6 +93,7 @@ impl<'a, W: MakeWriter<'a>> MakeWriter<'a> for Tee<W> {
     }
 }
 
+/// Writes each line to `W` and keeps a copy for the request's capture.
 pub struct TeeWriter<W>(W);
 
 impl<W: Write> Write for TeeWriter<W> {

@@ -1,10 +1,13 @@
 //! The vocabulary every layer speaks: identifiers, the model and the desired state, an account
 //! as Organizations shows it, the schema, the errors and their codes.
 
-pub mod credentials;
-pub mod error;
-pub mod error_code;
-pub mod lenient;
-pub mod model;
-pub mod observed;
+pub(crate) mod credentials;
+pub(crate) mod error;
+pub(crate) mod error_code;
+pub(crate) mod lenient;
+pub(crate) mod model;
+pub(crate) mod observed;
 pub mod schema;
+
+/// The record the handler keeps on an account it created (its tag key, and what it says).
+pub use observed::{Bookkeeping, TAG_RECORD};

@@ -11,16 +11,6 @@ use crate::vocab::error::HandlerError;
 use crate::vocab::lenient;
 use crate::vocab::schema::Schema;
 
-pub const PRIMARY_IDENTIFIER: &[&str] = &["AccountId"];
-pub const READ_ONLY: &[&str] = &[
-    "AccountId",
-    "Arn",
-    "JoinedMethod",
-    "JoinedTimestamp",
-    "Status",
-    "State",
-    "GovCloudAccountId",
-];
 pub const WRITE_ONLY: &[&str] = &[
     "RoleName",
     "IamUserAccessToBilling",
@@ -577,19 +567,11 @@ mod tests {
     }
 
     #[test]
-    fn read_only_write_only_and_primary_identifier_agree_with_schema() {
+    fn write_only_properties_and_the_default_role_agree_with_schema() {
         let s = Schema::get();
-        assert_eq!(
-            strs(READ_ONLY),
-            sorted(s.property_set("readOnlyProperties"))
-        );
         assert_eq!(
             strs(WRITE_ONLY),
             sorted(s.property_set("writeOnlyProperties"))
-        );
-        assert_eq!(
-            strs(PRIMARY_IDENTIFIER),
-            sorted(s.property_set("primaryIdentifier"))
         );
         assert_eq!(
             s.raw()["properties"]["RoleName"]["default"],

@@ -80,8 +80,11 @@ pub const TAG_RECORD: &str = "cfn-organizations-account:record";
 /// What the handler recorded on the account when it created it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Bookkeeping {
+    /// Which declaration created the account (a digest of stack name and logical id).
     pub resource: Option<String>,
+    /// The RoleName it was created with (Organizations cannot say).
     pub role_name: Option<String>,
+    /// The IamUserAccessToBilling it was created with (Organizations cannot say).
     pub billing: Option<String>,
     /// Present when the account was created with CreateGovCloudAccount; empty until known.
     pub gov_cloud_account_id: Option<String>,

@@ -12,22 +12,27 @@ use serde_json::{Map, Value};
 use crate::vocab::error_code::HandlerErrorCode;
 use crate::vocab::lenient::{kind, quote};
 
+/// The resource schema, embedded at build time.
 pub const SCHEMA_JSON: &str = include_str!("../../schema/aws-organizations-account.json");
 
 /// A rule a value broke, with the path of the value (`Tags[0].Key`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {rule}")]
 pub struct Violation {
+    /// Where the value is (`Tags[0].Key`).
     pub path: String,
+    /// What it broke.
     pub rule: String,
 }
 
 impl Violation {
+    /// The code a broken rule answers with.
     pub fn code(&self) -> HandlerErrorCode {
         HandlerErrorCode::InvalidRequest
     }
 }
 
+/// The resource schema, with its patterns compiled once.
 pub struct Schema {
     raw: Value,
     patterns: BTreeMap<String, Regex>,
@@ -63,6 +68,7 @@ impl Schema {
         })
     }
 
+    /// Reads a schema, compiling its patterns; refuses keywords the checker does not know.
     pub fn load(text: &str) -> Result<Schema, String> {
         let raw: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let mut patterns = BTreeMap::new();
@@ -89,6 +95,7 @@ impl Schema {
         Ok(Schema { raw, patterns })
     }
 
+    /// The schema as JSON.
     pub fn raw(&self) -> &Value {
         &self.raw
     }
@@ -106,6 +113,7 @@ impl Schema {
             .unwrap_or_default()
     }
 
+    /// Every property's name.
     pub fn property_names(&self) -> Vec<String> {
         self.raw["properties"]
             .as_object()

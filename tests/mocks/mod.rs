@@ -19,7 +19,7 @@ use organizations_account_handler::doors::registry::dispatch::{
     handle, handle_until, resource_identity,
 };
 use organizations_account_handler::doors::registry::protocol::{ProgressEvent, Status};
-use organizations_account_handler::vocab::observed::{Bookkeeping, TAG_RECORD};
+use organizations_account_handler::vocab::{Bookkeeping, TAG_RECORD};
 use serde_json::{json, Value};
 
 pub const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1";

@@ -9,8 +9,8 @@
 //! Every request that names a ResponseURL gets exactly one answer there: parse errors, handler
 //! errors, a panic, a stuck step and a failed hand-off all end in FAILED with the reason.
 
-pub mod answer;
-pub mod event;
+mod answer;
+mod event;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -21,7 +21,8 @@ use crate::doors::registry::telemetry::{self, Delivery};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::ResourceModel;
 
-pub use crate::account::step::{resource_identity, Invocation, Step};
+pub use crate::account::step::resource_identity;
+use crate::account::step::{Invocation, Step};
 
 /// The answer to a body that was not JSON at all (`why`, as the runtime glue found it).
 pub fn not_json(why: &str) -> ProgressEvent {

@@ -3,4 +3,4 @@
 
 pub mod dispatch;
 pub mod protocol;
-pub mod telemetry;
+pub(crate) mod telemetry;

@@ -16,9 +16,8 @@ use crate::aws::clients::Clients;
 use crate::aws::logs::Logs;
 use crate::aws::metrics::{Datum, Metrics, Unit};
 use crate::doors::logging::Line;
-use crate::doors::registry::protocol::{
-    Action, CallerCredentials, HandlerErrorCode, HandlerRequest, ProgressEvent,
-};
+use crate::doors::registry::protocol::{Action, HandlerErrorCode, HandlerRequest, ProgressEvent};
+use crate::vocab::credentials::CallerCredentials;
 
 /// Delivery never holds the answer back longer than this.
 const DELIVERY_BUDGET: Duration = Duration::from_millis(2500);

@@ -11,12 +11,17 @@ use crate::vocab::error_code::HandlerErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// Where a handler request stands.
 pub enum Status {
+    /// Not finished: CloudFormation calls back with the callback context after the delay.
     InProgress,
+    /// Finished as asked.
     Success,
+    /// Finished without doing what was asked; an error code and a message say why.
     Failed,
 }
 
+/// The handler's answer to CloudFormation for one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgressEvent {
@@ -100,31 +105,40 @@ impl ProgressEvent {
         }
     }
 
+    /// Where the request stands.
     pub fn status(&self) -> Status {
         self.status
     }
+    /// Why it failed (FAILED only).
     pub fn error_code(&self) -> Option<HandlerErrorCode> {
         self.error_code
     }
+    /// What CloudFormation shows the user.
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
+    /// What the next callback carries (IN_PROGRESS only).
     pub fn callback_context(&self) -> Option<&Value> {
         self.callback_context.as_ref()
     }
+    /// How long CloudFormation waits before calling back.
     pub fn callback_delay_seconds(&self) -> Option<u32> {
         self.callback_delay_seconds
     }
+    /// The model (CREATE, READ, UPDATE).
     pub fn resource_model(&self) -> Option<&Value> {
         self.resource_model.as_ref()
     }
+    /// The models of one LIST page.
     pub fn resource_models(&self) -> Option<&[Value]> {
         self.resource_models.as_deref()
     }
+    /// Where the next LIST page starts.
     pub fn next_token(&self) -> Option<&str> {
         self.next_token.as_deref()
     }
 
+    /// The event as the JSON CloudFormation reads.
     pub fn to_json(&self) -> Value {
         // Serializing plain data with string keys cannot fail; fall back to a FAILED shape anyway.
         serde_json::to_value(self).unwrap_or_else(|e| {

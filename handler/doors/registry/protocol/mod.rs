@@ -4,10 +4,7 @@
 mod event;
 mod request;
 
-// The failure codes and the lenient scalar readers are the vocabulary every layer speaks; the
-// protocol's wire types use them from there.
-pub use crate::vocab::credentials::CallerCredentials;
+// The failure codes are vocabulary every layer speaks; the protocol's answers carry them.
 pub use crate::vocab::error_code::HandlerErrorCode;
-pub use crate::vocab::lenient;
 pub use event::{ProgressEvent, Status};
-pub use request::{parse_request, Action, HandlerRequest, RequestError};
+pub(crate) use request::{parse_request, Action, HandlerRequest, RequestError};

@@ -48,12 +48,10 @@ impl Action {
 #[derive(Clone, Default)]
 pub struct HandlerRequest {
     pub action: Option<Action>,
-    pub aws_account_id: Option<String>,
     /// The client request token: the same on every callback of one operation. Never logged.
     pub bearer_token: Option<String>,
     pub region: Option<String>,
     pub resource_type: Option<String>,
-    pub resource_type_version: Option<String>,
     pub stack_id: Option<String>,
     pub callback_context: Option<Value>,
     pub next_token: Option<String>,
@@ -67,11 +65,8 @@ pub struct HandlerRequest {
     pub logical_resource_id: Option<String>,
     pub resource_properties: Option<Value>,
     pub previous_resource_properties: Option<Value>,
-    pub type_configuration: Option<Value>,
     pub stack_tags: BTreeMap<String, String>,
     pub previous_stack_tags: BTreeMap<String, String>,
-    pub system_tags: BTreeMap<String, String>,
-    pub previous_system_tags: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for HandlerRequest {
@@ -188,15 +183,11 @@ struct WireRequest {
     #[serde(deserialize_with = "lenient::opt_string")]
     action: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
-    aws_account_id: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string")]
     bearer_token: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     region: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     resource_type: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string")]
-    resource_type_version: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     stack_id: Option<String>,
     callback_context: Option<Value>,
@@ -218,15 +209,10 @@ struct WireRequestData {
     logical_resource_id: Option<String>,
     resource_properties: Option<Value>,
     previous_resource_properties: Option<Value>,
-    type_configuration: Option<Value>,
     #[serde(deserialize_with = "lenient::tag_map")]
     stack_tags: BTreeMap<String, String>,
     #[serde(deserialize_with = "lenient::tag_map")]
     previous_stack_tags: BTreeMap<String, String>,
-    #[serde(deserialize_with = "lenient::tag_map")]
-    system_tags: BTreeMap<String, String>,
-    #[serde(deserialize_with = "lenient::tag_map")]
-    previous_system_tags: BTreeMap<String, String>,
 }
 
 /// The `sam local invoke TestEntrypoint` shape.
@@ -300,11 +286,9 @@ pub fn parse_request(payload: &Value) -> Result<HandlerRequest, RequestError> {
         let data = w.request_data.unwrap_or_default();
         HandlerRequest {
             action: None,
-            aws_account_id: w.aws_account_id,
             bearer_token: w.bearer_token,
             region: w.region,
             resource_type: w.resource_type,
-            resource_type_version: w.resource_type_version,
             stack_id: w.stack_id,
             callback_context: w.callback_context,
             next_token: w.next_token,
@@ -315,11 +299,8 @@ pub fn parse_request(payload: &Value) -> Result<HandlerRequest, RequestError> {
             logical_resource_id: data.logical_resource_id,
             resource_properties: data.resource_properties,
             previous_resource_properties: data.previous_resource_properties,
-            type_configuration: data.type_configuration,
             stack_tags: data.stack_tags,
             previous_stack_tags: data.previous_stack_tags,
-            system_tags: data.system_tags,
-            previous_system_tags: data.previous_system_tags,
         }
         .with_action(w.action)?
     };
@@ -388,8 +369,6 @@ mod tests {
     fn parses_full_request_with_unknown_keys_nulls_and_stringly_scalars() {
         let r = parse_request(&full_request()).unwrap();
         assert_eq!(r.action, Some(Action::Create));
-        assert_eq!(r.aws_account_id.as_deref(), Some("123456789012"));
-        assert_eq!(r.resource_type_version.as_deref(), Some("3"));
         assert!(r.rollback);
         assert_eq!(r.stack_tags.get("n").map(String::as_str), Some("1"));
         assert_eq!(
