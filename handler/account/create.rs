@@ -178,10 +178,7 @@ async fn until_identified(
                 model: next_model,
                 context: next_ctx.into(),
                 delay,
-                message: match inv.request.identifier_deadline {
-                    true => format!("{message}. {OUTLASTED}"),
-                    false => message,
-                },
+                message,
             });
         }
         tracing::debug!(wait_ms = wait.as_millis() as u64, next = next_ctx.stage.name(), %message, "waiting inside the invocation");
@@ -190,10 +187,6 @@ async fn until_identified(
         ctx = next_ctx;
     }
 }
-
-/// Said while the AccountId is still unknown at the end of an invocation (README: "When a
-/// creation outlasts CloudFormation's window").
-const OUTLASTED: &str = "The AccountId is not known yet: CloudFormation needs it within 60 seconds and may fail this resource with 'Resource timed out waiting for creation of physical resource'. Organizations goes on creating the account; once it is done, run the same stack operation again (or delete the stack and create it again under the same name): this declaration adopts the account it started and never makes a second one";
 
 /// Where to go on after a step was cut off by the budget: a CreateAccount whose answer never
 /// came must be looked for before creating again; any other stage is safe to run again.

@@ -76,9 +76,6 @@ pub struct Request {
     pub rollback: bool,
     /// LIST: the page to start from.
     pub next_token: Option<String>,
-    /// The door fails a create whose answer lacks the AccountId for too long (the registry's
-    /// 60-second rule); a custom resource has no such rule, so its waits say nothing of it.
-    pub identifier_deadline: bool,
     /// Update and Delete change only an account whose record tag names this declaration. Set
     /// for custom resources, which act with the function's own role (whoever can invoke the
     /// function holds its power, so a request's word is not enough); the registry door acts with

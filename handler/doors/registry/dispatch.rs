@@ -157,7 +157,6 @@ fn view(request: &HandlerRequest) -> Request {
         previous_stack_tags: request.previous_stack_tags.clone(),
         rollback: request.rollback,
         next_token: request.next_token.clone(),
-        identifier_deadline: true,
         // The caller's own credentials; imported accounts carry no record.
         owned_only: false,
     }
@@ -250,6 +249,19 @@ fn step_event(step: Step) -> ProgressEvent {
     match step {
         Step::Done(model) => ProgressEvent::success(model.to_wire()),
         Step::Deleted => ProgressEvent::deleted(),
+        // CloudFormation's rule, not the lifecycle's: a create whose model still lacks the
+        // primary identifier after 60 seconds fails, so the user is told what happens then.
+        Step::Continue {
+            model,
+            context: context @ CallbackContext::Create(_),
+            delay,
+            message,
+        } if model.account_id.is_none() => ProgressEvent::in_progress(
+            model.to_wire(),
+            context.to_json(),
+            delay,
+            format!("{message}. {OUTLASTED}"),
+        ),
         Step::Continue {
             model,
             context,
@@ -258,6 +270,10 @@ fn step_event(step: Step) -> ProgressEvent {
         } => ProgressEvent::in_progress(model.to_wire(), context.to_json(), delay, message),
     }
 }
+
+/// Said while the AccountId is still unknown at the end of an invocation (README: "When a
+/// creation outlasts CloudFormation's window").
+const OUTLASTED: &str = "The AccountId is not known yet: CloudFormation needs it within 60 seconds and may fail this resource with 'Resource timed out waiting for creation of physical resource'. Organizations goes on creating the account; once it is done, run the same stack operation again (or delete the stack and create it again under the same name): this declaration adopts the account it started and never makes a second one";
 
 fn failed(e: &HandlerError) -> ProgressEvent {
     ProgressEvent::failed(e.code(), e.to_string())
