@@ -43,7 +43,7 @@ const CLOCK_SKEW_SECONDS: i64 = 10;
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> {
     // Validation first: nothing reaches AWS unless the desired state is valid.
-    let desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    let desired = inv.desired()?;
     check_tags(
         &desired.effective_tags(&inv.request.stack_tags),
         &inv.request.stack_tags,
@@ -59,10 +59,10 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
                     settings: Some(settings),
                 })
             };
-            until_identified(inv, ctx, &desired, model).await
+            until_identified(inv, ctx, desired, model).await
         }
         CreateStage::FindOwnRequest { .. } | CreateStage::AwaitCreation { .. } => {
-            until_identified(inv, ctx.clone(), &desired, model).await
+            until_identified(inv, ctx.clone(), desired, model).await
         }
         CreateStage::PlaceAccount {
             account_id,
@@ -71,7 +71,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
         } => {
             place(
                 inv,
-                &desired,
+                desired,
                 model,
                 account_id,
                 gov_cloud_account_id.as_ref(),

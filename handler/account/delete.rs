@@ -13,9 +13,7 @@ use crate::account::stages::{Context, DeleteStage};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::Closing;
 use crate::vocab::error::HandlerError;
-use crate::vocab::model::{
-    AccountId, CreateAccountRequestId, DeletionMode, DesiredAccount, ResourceModel,
-};
+use crate::vocab::model::{AccountId, CreateAccountRequestId, DeletionMode, ResourceModel};
 use crate::vocab::observed::{split_tags, AccountView, CreateState};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Context<DeleteStage>) -> Result<Step, HandlerError> {
@@ -110,7 +108,7 @@ async fn resolve_creation(
 ) -> Result<Step, HandlerError> {
     // Only a valid declaration reached CreateAccount: an invalid one made nothing, and its
     // rollback needs no call at all.
-    let desired = match DesiredAccount::from_properties(inv.request.resource_properties.as_ref()) {
+    let desired = match inv.desired() {
         Ok(d) => d,
         Err(e) => {
             tracing::info!(reason = %e, "the declaration never passed validation, so its Create made no account");

@@ -13,7 +13,6 @@ use crate::account::stages::CallbackContext;
 use crate::account::step::{Invocation, Step};
 use crate::account::{create, delete, update};
 use crate::vocab::error::{HandlerError, RetryClass};
-use crate::vocab::model::DesiredAccount;
 
 /// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
 pub async fn advance(
@@ -22,11 +21,9 @@ pub async fn advance(
 ) -> Result<Step, HandlerError> {
     // The first call's properties are the only ones that carry the write-only values: pin them
     // into the stage before it runs, so that a retry or callback of it keeps them.
-    let pinned = context.clone().pinned(|| {
-        DesiredAccount::from_properties(inv.request.resource_properties.as_ref())
-            .ok()
-            .map(|d| d.settings())
-    });
+    let pinned = context
+        .clone()
+        .pinned(|| inv.desired().ok().map(|d| d.settings()));
     let context = &pinned;
     // A backstop one second past the budget: the actions stop within it themselves (create
     // turns a call cut off by the budget into a look for its own request).

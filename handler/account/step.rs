@@ -3,6 +3,7 @@
 //! step comes to. Neither door's wire format appears here: each door builds a `Request`.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -13,7 +14,7 @@ use crate::account::backoff::{fnv1a, retry_delay};
 use crate::account::stages::CallbackContext;
 use crate::aws::organizations::Organizations;
 use crate::vocab::error::{HandlerError, RetryClass};
-use crate::vocab::model::{AccountId, ResourceModel};
+use crate::vocab::model::{AccountId, DesiredAccount, ResourceModel};
 use crate::vocab::observed::{Bookkeeping, TAG_RECORD};
 
 /// A write invocation may use at most this long: CloudFormation allows 60 s for the first
@@ -97,9 +98,33 @@ pub struct Invocation<'a> {
     pub org: Organizations,
     pub seed: u64,
     pub budget: Budget,
+    /// The desired state, decoded from the properties the first time a step asks for it.
+    desired: OnceLock<Result<DesiredAccount, HandlerError>>,
 }
 
-impl Invocation<'_> {
+impl<'a> Invocation<'a> {
+    /// The view of one step of `request`.
+    pub fn new(request: &'a Request, org: Organizations, seed: u64, budget: Budget) -> Self {
+        Invocation {
+            request,
+            org,
+            seed,
+            budget,
+            desired: OnceLock::new(),
+        }
+    }
+
+    /// The desired state the properties declare, checked against the schema: decoded once per
+    /// step, whoever asks (the lifecycle pinning write-only values, then the action).
+    pub fn desired(&self) -> Result<&DesiredAccount, HandlerError> {
+        self.desired
+            .get_or_init(|| {
+                DesiredAccount::from_properties(self.request.resource_properties.as_ref())
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
     /// A stable identity for this declaration (stack + logical id), recorded on the accounts it
     /// creates so that a re-delivered create adopts its own account instead of making a second.
     pub fn resource_identity(&self) -> Option<String> {

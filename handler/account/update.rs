@@ -26,7 +26,7 @@ async fn apply(
     inv: &Invocation<'_>,
     pinned: Option<&CreateSettings>,
 ) -> Result<Step, HandlerError> {
-    let mut desired = DesiredAccount::from_properties(inv.request.resource_properties.as_ref())?;
+    let mut desired = inv.desired()?.clone();
     // On a callback the model lacks the write-only values; the first call pinned them.
     if let Some(settings) = pinned {
         desired.role_name = settings.role_name.clone();

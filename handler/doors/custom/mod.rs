@@ -331,12 +331,7 @@ async fn work(
         Write::Update | Write::Delete => unchanged.clone(),
     };
     loop {
-        let inv = Invocation {
-            request: &view,
-            org: org.clone(),
-            seed: req.seed,
-            budget,
-        };
+        let inv = Invocation::new(&view, org.clone(), req.seed, budget);
         tracing::info!(
             stage = context.stage_name(),
             attempt = context.attempt(),

@@ -174,12 +174,12 @@ fn invocation<'a>(
         request.bearer_token.as_deref().unwrap_or(""),
         request.logical_resource_id.as_deref().unwrap_or(""),
     ]);
-    Ok(Invocation {
-        request: view,
-        org: clients.for_caller(&creds, request.region.as_deref()),
+    Ok(Invocation::new(
+        view,
+        clients.for_caller(&creds, request.region.as_deref()),
         seed,
         budget,
-    })
+    ))
 }
 
 /// Longest time one invocation may take: CloudFormation allows 60 s for writes, 30 s for reads.
