@@ -6,7 +6,7 @@
 //! loopback port 443 (a throwaway CA). Organizations is the realistic local endpoint.
 //! Needs Node and the npm packages of tests/cdk and examples/cdk (scripts/node-setup).
 
-mod common;
+mod support;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{
+use serde_json::{json, Value};
+use support::{
     framework_event, free_port, http, wait_for_port, CustomFunction, Moto, SERVICE_TOKEN,
 };
-use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

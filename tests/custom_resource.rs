@@ -4,11 +4,11 @@
 //! presigned URLs of the local S3 (moto), whose objects are read back. Waits that outlast an
 //! invocation continue through real asynchronous self-invokes.
 
-mod common;
+mod support;
 
-use common::{custom_event, framework_event, response_urls, CustomFunction, Moto};
 use organizations_account_handler::doors::custom::PROGRESS_KEY;
 use serde_json::{json, Value};
+use support::{custom_event, framework_event, response_urls, CustomFunction, Moto};
 
 fn props(name: &str, email: &str) -> Value {
     json!({"AccountName": name, "Email": email})
@@ -371,7 +371,7 @@ async fn every_custom_resource_fixture_keeps_its_promise() {
     let moto = Moto::start().await;
     let org = moto.organization().await;
     let function = CustomFunction::start(&moto, 1, 30).await;
-    let played = common::fixtures::play_custom_fixtures(&moto, &org, |name, event| {
+    let played = support::fixtures::play_custom_fixtures(&moto, &org, |name, event| {
         let (moto, function) = (&moto, &function);
         async move { play(moto, function, &name, event).await }
     })
@@ -386,7 +386,7 @@ async fn the_driver_plays_a_custom_resource_fixture_end_to_end() {
     let function = CustomFunction::start(&moto, 1, 30).await;
     let fixture = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("events/custom-resource/01-create.success.json");
-    let out = common::run_driver(
+    let out = support::run_driver(
         moto.endpoint.clone(),
         [
             "--event",

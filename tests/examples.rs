@@ -6,14 +6,14 @@
 //! (its per-region schema lookup yields built-in types only), so the properties are checked by
 //! the handler itself, with the same schema, before any call: an invalid one fails the create.
 
-mod common;
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run_driver, Moto, Org};
 use serde_json::{json, Value};
+use support::{run_driver, Moto, Org};
 
 const TYPE_NAME: &str = "Acme::Organizations::Account";
 
@@ -39,7 +39,7 @@ fn registry_schemas(name: &str) -> PathBuf {
 }
 
 fn cfn_lint(template: &Path, schemas: &Path) -> (i32, String) {
-    let out = Command::new(root().join(".venv/bin/cfn-lint"))
+    let out = Command::new(support::venv("cfn-lint", "CFN_LINT"))
         .arg("--registry-schemas")
         .arg(schemas)
         .arg("--")
@@ -53,7 +53,7 @@ fn cfn_lint(template: &Path, schemas: &Path) -> (i32, String) {
 }
 
 fn template_json(template: &Path) -> Value {
-    let out = Command::new(root().join(".venv/bin/python"))
+    let out = Command::new(support::venv("python", "LOCAL_ORG_PYTHON"))
         .arg(root().join("scripts/template_json.py"))
         .arg(template)
         .output()
@@ -412,7 +412,7 @@ fn stringify(v: &Value) -> Value {
 /// from the local S3; GetAtt resolves from the answers' Data; then the stack delete.
 async fn deploy_custom(example: &str) -> usize {
     let path = root().join("examples").join(example);
-    let out = Command::new(root().join(".venv/bin/cfn-lint"))
+    let out = Command::new(support::venv("cfn-lint", "CFN_LINT"))
         .arg("--")
         .arg(&path)
         .output()
@@ -425,7 +425,7 @@ async fn deploy_custom(example: &str) -> usize {
     let template = template_json(&path);
     let moto = Moto::start().await;
     let org = moto.organization().await;
-    let function = common::CustomFunction::start(&moto, 3, 30).await;
+    let function = support::CustomFunction::start(&moto, 3, 30).await;
     let mut parameters = BTreeMap::new();
     for (name, p) in template["Parameters"].as_object().into_iter().flatten() {
         let value = match p["Default"].as_str() {
@@ -444,7 +444,7 @@ async fn deploy_custom(example: &str) -> usize {
     for wave in &order {
         let keys: Vec<String> = wave.iter().map(|n| format!("create-{n}")).collect();
         let urls =
-            common::response_urls(&moto, &keys.iter().map(String::as_str).collect::<Vec<_>>())
+            support::response_urls(&moto, &keys.iter().map(String::as_str).collect::<Vec<_>>())
                 .await;
         for (name, url) in wave.iter().zip(&urls) {
             assert_eq!(
@@ -454,7 +454,7 @@ async fn deploy_custom(example: &str) -> usize {
             let props = stringify(&stack.resolve(&resources[name]["Properties"]));
             declared.insert(name.clone(), props.clone());
             function
-                .send(&common::custom_event(
+                .send(&support::custom_event(
                     "Create", name, &url.put, props, None, None,
                 ))
                 .await;
@@ -475,10 +475,10 @@ async fn deploy_custom(example: &str) -> usize {
                 assert_eq!(state_of(&org, id).await, "ACTIVE", "{example}: {name}");
                 continue;
             }
-            let url = common::response_urls(&moto, &[&format!("delete-{name}")])
+            let url = support::response_urls(&moto, &[&format!("delete-{name}")])
                 .await
                 .remove(0);
-            let event = common::custom_event(
+            let event = support::custom_event(
                 "Delete",
                 name,
                 &url.put,

@@ -2,14 +2,14 @@
 //! API emulator of cargo lambda (`watch --only-lambda-apis`), with the handler talking to the
 //! local Organizations endpoint. Each answer must keep the promise in the fixture's name.
 
-mod common;
+mod support;
 
 use bytes::Bytes;
-use common::Moto;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use support::Moto;
 
 /// One invocation through the emulator's Invoke API, with exactly these bytes as the body.
 async fn invoke_raw(port: u16, body: Vec<u8>) -> (hyper::StatusCode, Bytes) {
@@ -30,7 +30,7 @@ async fn bodies_the_runtime_cannot_decode_still_get_a_failed_progress_event() {
     // Through the real runtime: a body it refuses would be a Lambda error (HTTP 500 here,
     // no ProgressEvent for CloudFormation).
     let moto = Moto::plain().await;
-    let emulator = common::Emulator::start(&moto).await;
+    let emulator = support::Emulator::start(&moto).await;
     let deep = "[".repeat(300);
     // Valid JSON at the decoder's nesting limit (127 levels): one too many once wrapped.
     let at_limit = format!("{}1{}", "[".repeat(127), "]".repeat(127));
@@ -54,7 +54,7 @@ async fn bodies_the_runtime_cannot_decode_still_get_a_failed_progress_event() {
 
 #[test]
 fn fixture_names_promise_a_status_and_code() {
-    use common::fixtures::promise;
+    use support::fixtures::promise;
     assert_eq!(
         promise("01-create.in-progress.json"),
         ("IN_PROGRESS".to_string(), None)
@@ -70,10 +70,10 @@ async fn every_event_fixture_keeps_its_promise_through_the_lambda_emulator() {
     let moto = Moto::start().await;
     let org = moto.organization().await;
 
-    let emulator = common::Emulator::start(&moto).await;
+    let emulator = support::Emulator::start(&moto).await;
     let port = emulator.port;
 
-    let played = common::fixtures::play_registry_fixtures(&moto, &org, |_name, body| async move {
+    let played = support::fixtures::play_registry_fixtures(&moto, &org, |_name, body| async move {
         let (status, bytes) = invoke_raw(port, body.into_bytes()).await;
         assert!(
             status.is_success(),
@@ -92,7 +92,7 @@ async fn driver_walks_an_account_through_create_and_delete_via_the_lambda_invoke
     // emulator: CloudFormation's callback loop over real invocations of the real binary.
     let moto = Moto::start().await;
     let org = moto.organization().await;
-    let emulator = common::Emulator::start(&moto).await;
+    let emulator = support::Emulator::start(&moto).await;
     let url = emulator.url();
     let props = serde_json::json!({"AccountName": "Remote", "Email": "remote@example.com", "ParentIds": [org.ou_a],
         "DeletionMode": "CLOSE"}).to_string();

@@ -1,10 +1,10 @@
 //! End to end: the driver plays CloudFormation, the handler runs in-process, and AWS
 //! Organizations is a real local endpoint (moto). Includes the AWS-owned type's known gaps.
 
-mod common;
+mod support;
 
-use common::Moto;
 use serde_json::{json, Value};
+use support::Moto;
 
 fn props(v: Value) -> String {
     v.to_string()
@@ -219,7 +219,7 @@ async fn concurrent_creates_without_depends_on_all_succeed_with_distinct_account
             &p,
         ]
         .map(String::from);
-        runs.spawn(common::run_driver(moto.endpoint.clone(), args.to_vec()));
+        runs.spawn(support::run_driver(moto.endpoint.clone(), args.to_vec()));
     }
     let mut ids = Vec::new();
     while let Some(outcome) = runs.join_next().await {
@@ -426,4 +426,28 @@ async fn invalid_properties_fail_before_any_call_naming_field_and_rule() {
         "ParentIds: has 2 items; at most 1 allowed"
     );
     assert_eq!(org.accounts_with_email("x@example.com").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_that_start_with_an_empty_page_are_followed_to_the_end() {
+    // AWS may answer a page with no items and a NextToken; paging must not stop there.
+    let moto = Moto::start_with(&["--empty-pages"]).await;
+    moto.organization().await;
+    let props = json!({"AccountName": "Paged", "Email": "paged@example.com",
+        "Tags": [{"Key": "team", "Value": "paging"}]});
+    let created = moto
+        .driver(&["--action", "CREATE", "--properties", &props.to_string()])
+        .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    // READ's ListTagsForResource starts with an empty page: the tags are still all there.
+    assert_eq!(
+        created.model()["Tags"],
+        json!([{"Key": "team", "Value": "paging"}])
+    );
+    let id = created.account_id();
+    // LIST answers the empty first page with its token; the driver follows it.
+    let listed = moto.driver(&["--action", "LIST", "--all-pages"]).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert!(listed.progress.lines().count() >= 2, "{}", listed.progress);
+    assert!(listed.event["resourceModels"].to_string().contains(&id));
 }

@@ -2,7 +2,7 @@
 //! token, at the most verbose level. Its own test binary: a thread-local subscriber shares
 //! tracing's callsite cache with nothing else.
 
-mod mocks;
+mod support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -11,10 +11,10 @@ use aws_sdk_organizations::operation::create_account::CreateAccountOutput;
 use aws_sdk_organizations::types::CreateAccountState;
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
-use mocks::*;
 use organizations_account_handler::doors::registry::dispatch::{handle, handle_with_lines};
 use organizations_account_handler::doors::registry::protocol::Status;
 use serde_json::json;
+use support::mocks::*;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

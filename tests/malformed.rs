@@ -2,14 +2,14 @@
 //! comes back as FAILED with InvalidRequest (or InvalidCredentials) and a message saying what was
 //! wrong, before any AWS call (the mocked client has no answers, so a call would show up).
 
-mod mocks;
+mod support;
 
-use mocks::*;
 use organizations_account_handler::doors::body::{decode, guard_body};
 use organizations_account_handler::doors::registry::dispatch::handle;
 use organizations_account_handler::doors::registry::protocol::{HandlerErrorCode, Status};
 use organizations_account_handler::doors::{route, Reply};
 use serde_json::{json, Value};
+use support::mocks::*;
 
 async fn answer(payload: Value) -> (Option<HandlerErrorCode>, String) {
     let event = handle(&clients(&[]), payload).await;

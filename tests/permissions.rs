@@ -2,7 +2,7 @@
 //! calls: every path of every action runs against a mocked client that answers all operations,
 //! and the operations actually called, per action, must equal the schema's list.
 
-mod mocks;
+mod support;
 
 use std::collections::BTreeSet;
 
@@ -24,9 +24,9 @@ use aws_sdk_organizations::types::{
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, MockResponse, Rule};
-use mocks::*;
 use organizations_account_handler::vocab::schema::Schema;
 use serde_json::{json, Value};
+use support::mocks::*;
 
 /// The paths of CREATE that call different operations.
 #[derive(Clone, Copy, PartialEq)]

@@ -4,11 +4,11 @@
 //! with the official SDK clients; without them nothing is attempted; a failing Logs endpoint
 //! does not change the answer.
 
-mod common;
+mod support;
 
 use aws_sdk_cloudwatch::config::{BehaviorVersion, Credentials, Region};
-use common::{run_driver_with, Moto};
 use serde_json::json;
+use support::{run_driver_with, Moto};
 
 const GROUP: &str = "/cloudformation/acme-organizations-account";
 const TYPE: &str = "Acme::Organizations::Account";

@@ -1,10 +1,27 @@
 //! Safe by default, end to end on the realistic local Organizations: nothing is closed, removed,
-//! moved or untagged that the template did not ask for, and rollbacks succeed.
+//! moved or untagged that the template did not ask for, and rollbacks succeed; and, at the SDK
+//! boundary, what the local endpoint cannot produce (close quotas, an account slow to leave
+//! ACTIVE).
 
-mod common;
+mod support;
 
-use common::{Moto, Outcome};
+use aws_sdk_organizations::operation::close_account::CloseAccountError;
+use aws_sdk_organizations::operation::close_account::CloseAccountOutput;
+use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
+use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
+use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
+use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
+use aws_sdk_organizations::types::error::ConstraintViolationException;
+use aws_sdk_organizations::types::{Account, AccountStatus, ConstraintViolationExceptionReason};
+use aws_sdk_organizations::Client;
+use aws_smithy_mocks::mock;
+use organizations_account_handler::doors::registry::dispatch::handle;
+use organizations_account_handler::doors::registry::protocol::{
+    HandlerErrorCode, ProgressEvent, Status,
+};
 use serde_json::{json, Value};
+use support::mocks::*;
+use support::{Moto, Outcome};
 
 async fn create(moto: &Moto, logical: &str, props: &Value) -> Outcome {
     let o = moto
@@ -315,4 +332,129 @@ async fn tags_outside_organizations_rule_fail_before_any_call_and_the_local_endp
         refused.into_service_error().meta().code(),
         Some("InvalidInputException")
     );
+}
+
+#[tokio::test]
+async fn rejected_update_makes_no_changing_call() {
+    let (describe, parents, tags) = read_rules("Team A");
+    let tag_call = mock!(Client::tag_resource).then_output(|| TagResourceOutput::builder().build());
+    let untag_call =
+        mock!(Client::untag_resource).then_output(|| UntagResourceOutput::builder().build());
+    let move_call =
+        mock!(Client::move_account).then_output(|| MoveAccountOutput::builder().build());
+    let c = clients(&[
+        &describe,
+        &parents,
+        &tags,
+        &tag_call,
+        &untag_call,
+        &move_call,
+    ]);
+    let mut props = desired();
+    props["AccountId"] = json!(ACCOUNT);
+    props["AccountName"] = json!("Team B");
+    props["ParentIds"] = json!(["ou-abcd-12345678"]);
+    props["Tags"] = json!([{"Key": "new", "Value": "x"}]);
+    let event = handle(&c, request("UPDATE", props, None)).await;
+    assert_eq!(event.error_code(), Some(HandlerErrorCode::NotUpdatable));
+    assert!(event.message().unwrap().starts_with("AccountName:"));
+    assert_eq!(
+        tag_call.num_calls() + untag_call.num_calls() + move_call.num_calls(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn close_quota_fails_with_service_limit_and_close_requests_limit_waits() {
+    let (describe, _, _) = read_rules("Team A");
+    for (reason, quota) in [
+        (
+            ConstraintViolationExceptionReason::CloseAccountQuotaExceeded,
+            true,
+        ),
+        (
+            ConstraintViolationExceptionReason::CloseAccountRequestsLimitExceeded,
+            false,
+        ),
+    ] {
+        let close = mock!(Client::close_account).then_error(move || {
+            CloseAccountError::ConstraintViolationException(
+                ConstraintViolationException::builder()
+                    .message("limit")
+                    .reason(reason.clone())
+                    .meta(meta("ConstraintViolationException", "limit"))
+                    .build(),
+            )
+        });
+        let event = handle(
+            &clients(&[&describe, &close]),
+            request(
+                "DELETE",
+                json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
+                None,
+            ),
+        )
+        .await;
+        if quota {
+            assert_eq!(
+                event.error_code(),
+                Some(HandlerErrorCode::ServiceLimitExceeded)
+            );
+            assert!(
+                event
+                    .message()
+                    .unwrap()
+                    .contains("CLOSE_ACCOUNT_QUOTA_EXCEEDED")
+                    || event.message().unwrap().contains("rolling 30 days")
+            );
+        } else {
+            assert_eq!(event.status(), Status::InProgress);
+            assert_eq!(
+                event.callback_context().unwrap()["stage"]["name"],
+                "startDelete"
+            );
+            assert!(event.callback_delay_seconds().unwrap() >= 30);
+        }
+    }
+}
+
+#[tokio::test]
+async fn delete_waits_while_account_still_shows_active_after_close() {
+    let describe = mock!(Client::describe_account)
+        .sequence()
+        .output(|| {
+            DescribeAccountOutput::builder()
+                .account(live_account("Team A"))
+                .build()
+        })
+        .times(2)
+        .output(|| {
+            DescribeAccountOutput::builder()
+                .account(
+                    Account::builder()
+                        .id(ACCOUNT)
+                        .status(AccountStatus::PendingClosure)
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let close = mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build());
+    let c = clients(&[&describe, &close]);
+    let events = run_to_end(
+        &c,
+        request(
+            "DELETE",
+            json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
+            None,
+        ),
+    )
+    .await;
+    let statuses: Vec<Status> = events.iter().map(ProgressEvent::status).collect();
+    assert_eq!(
+        statuses,
+        [Status::InProgress, Status::InProgress, Status::Success]
+    );
+    assert_eq!(events[1].callback_delay_seconds(), Some(30));
+    assert_eq!(events[2].resource_model(), None);
 }

@@ -6,15 +6,15 @@
 //! own on the same Docker bridge. Needs Docker, the base image and the SAM CLI: scripts/sam-setup
 //! (which scripts/test runs) provides all three.
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::fixtures::{play_custom_fixtures, play_registry_fixtures, promise};
-use common::{free_port, http, response_urls, Moto, LAMBDA_BASE_IMAGE};
 use serde_json::{json, Value};
+use support::fixtures::{play_custom_fixtures, play_registry_fixtures, promise};
+use support::{free_port, http, response_urls, Moto, LAMBDA_BASE_IMAGE};
 use tokio::process::{Child, Command};
 
 fn root() -> PathBuf {
@@ -38,7 +38,7 @@ const CUSTOM_FUNCTION: &str = "CustomResourceFunction";
 /// covers arm64), and declares the variables the test sets (SAM's --env-vars sets only
 /// declared ones): the local endpoint, and the plain-http ResponseURL host it serves.
 fn local_template(dir: &Path) -> PathBuf {
-    let out = std::process::Command::new(root().join(".venv/bin/python"))
+    let out = std::process::Command::new(support::venv("python", "LOCAL_ORG_PYTHON"))
         .arg(root().join("scripts/template_json.py"))
         .arg(root().join("sam-template.yaml"))
         .output()

@@ -1,31 +1,24 @@
-//! What the local endpoint cannot produce, at the SDK boundary: IN_PROGRESS creations, every
-//! failure reason, throttling, concurrent modification, GovCloud, close quotas. The real SDK
-//! client runs with aws-smithy-mocks answering; everything of ours runs for real.
+//! Creating accounts as AWS really does it: the AccountId exists only once a creation request
+//! SUCCEEDED (seconds to minutes), CloudFormation wants it within 60 seconds, at most five
+//! creations run at once, answers get lost, e-mail addresses are unique. End to end on the
+//! realistic local Organizations (the driver plays CloudFormation, feeding back models without
+//! write-only properties), and at the SDK boundary (aws-smithy-mocks) for what the local
+//! endpoint cannot produce: every failure reason, GovCloud, a creation that outlasts the window.
 
-mod mocks;
+mod support;
 
-use mocks::*;
+use support::mocks::*;
 
-use aws_sdk_organizations::operation::close_account::CloseAccountError;
-use aws_sdk_organizations::operation::close_account::CloseAccountOutput;
 use aws_sdk_organizations::operation::create_account::{CreateAccountError, CreateAccountOutput};
-use aws_sdk_organizations::operation::describe_account::{
-    DescribeAccountError, DescribeAccountOutput,
-};
 use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
-use aws_sdk_organizations::operation::list_accounts::{ListAccountsError, ListAccountsOutput};
+use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
-use aws_sdk_organizations::operation::move_account::MoveAccountOutput;
 use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
-use aws_sdk_organizations::operation::untag_resource::UntagResourceOutput;
-use aws_sdk_organizations::types::error::{
-    ConcurrentModificationException, ConstraintViolationException, ServiceException,
-    TooManyRequestsException,
-};
+use aws_sdk_organizations::types::error::{ConstraintViolationException, ServiceException};
 use aws_sdk_organizations::types::{
-    Account, AccountStatus, ConstraintViolationExceptionReason, CreateAccountFailureReason,
-    CreateAccountState, CreateAccountStatus, IamUserAccessToBilling,
+    ConstraintViolationExceptionReason, CreateAccountFailureReason, CreateAccountState,
+    CreateAccountStatus, IamUserAccessToBilling,
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
@@ -34,6 +27,50 @@ use organizations_account_handler::doors::registry::protocol::{
     HandlerErrorCode, ProgressEvent, Status,
 };
 use serde_json::json;
+use support::{run_driver, Moto, Outcome};
+
+const ACCOUNTS_STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/";
+
+fn create_args(i: usize, prefix: &str) -> Vec<String> {
+    let props = json!({"AccountName": format!("{prefix} {i}"), "Email": format!("{prefix}-{i}@example.com")
+            .to_lowercase().replace(' ', "-")});
+    [
+        "--action",
+        "CREATE",
+        "--logical-id",
+        &format!("Account{i}"),
+        "--properties",
+        &props.to_string(),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The first progress line of a driver run (CloudFormation's first answer).
+fn first_event(o: &Outcome) -> &str {
+    o.progress.lines().next().unwrap_or_default()
+}
+
+/// Creates `n` accounts at once, as a template without DependsOn does.
+async fn create_at_once(moto: &Moto, n: usize, prefix: &str) -> Vec<Outcome> {
+    let mut runs = tokio::task::JoinSet::new();
+    for i in 0..n {
+        runs.spawn(run_driver(moto.endpoint.clone(), create_args(i, prefix)));
+    }
+    let mut outcomes = Vec::new();
+    while let Some(o) = runs.join_next().await {
+        outcomes.push(o.expect("driver task"));
+    }
+    outcomes
+}
+
+fn distinct_ids(outcomes: &[Outcome]) -> usize {
+    let mut ids: Vec<String> = outcomes.iter().map(Outcome::account_id).collect();
+    ids.sort();
+    ids.dedup();
+    ids.retain(|id| id.len() == 12);
+    ids.len()
+}
 
 fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
     DescribeCreateAccountStatusOutput::builder()
@@ -67,6 +104,126 @@ fn service_exception() -> CreateAccountError {
             .meta(meta("ServiceException", "internal error"))
             .build(),
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_accounts_at_once_each_carry_their_account_id_in_the_first_event() {
+    let moto = Moto::start().await;
+    moto.organization().await;
+    let outcomes = create_at_once(&moto, 5, "Five").await;
+    for o in &outcomes {
+        assert_eq!(o.code, 0, "{o:?}");
+        // CloudFormation's 60-second rule: the first answer already names the account.
+        assert!(
+            first_event(o).contains("next=placeAccount") && first_event(o).contains("account="),
+            "{}",
+            o.progress
+        );
+    }
+    assert_eq!(distinct_ids(&outcomes), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_accounts_at_once_wait_for_creation_slots_inside_the_first_invocation() {
+    // Three more than Organizations runs at once: they are refused (ACCOUNT_CREATION_RATE_LIMIT_
+    // EXCEEDED) or throttled, wait for a slot inside the invocation, and, with creations of a few
+    // seconds, still answer CloudFormation's first call with their AccountId (README: "Many
+    // accounts in one template").
+    let moto = Moto::start().await;
+    moto.organization().await;
+    let outcomes = create_at_once(&moto, 8, "Eight").await;
+    for o in &outcomes {
+        assert_eq!(o.code, 0, "{o:?}");
+        assert!(first_event(o).contains("account="), "{}", o.progress);
+    }
+    assert_eq!(distinct_ids(&outcomes), 8);
+    // Refusals happened and were waited out: more CreateAccount calls than accounts.
+    let calls = moto.calls().await;
+    assert!(calls["CreateAccount"].as_u64().unwrap() > 8, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_account_answer_ends_with_exactly_one_account() {
+    let moto = Moto::start_with(&["--lose-create-answers", "1"]).await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Lost", "Email": "lost@example.com"});
+    let o = moto
+        .driver(&["--action", "CREATE", "--properties", &props.to_string()])
+        .await;
+    assert_eq!(o.code, 0, "{o:?}");
+    assert!(first_event(&o).contains("account="), "{}", o.progress);
+    assert_eq!(org.accounts_with_email("lost@example.com").await, 1);
+    // Found its own request: CreateAccount was not sent a second time.
+    assert_eq!(moto.calls().await["CreateAccount"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stack_recreated_after_missing_the_window_adopts_the_account_its_first_create_started() {
+    // Creation takes 8 s but the function may run only 5: the first answer has no AccountId and
+    // says so; CloudFormation fails the resource (the driver gives up, --timeout-minutes 0); the
+    // stack, left in ROLLBACK_COMPLETE, is deleted and created again under the same name (a new
+    // stack id) with the same logical id.
+    let moto = Moto::start_with(&["--creation-seconds", "8"]).await;
+    let org = moto.organization().await;
+    let props = json!({"AccountName": "Slow", "Email": "slow@example.com"}).to_string();
+    let first = moto
+        .driver(&[
+            "--action",
+            "CREATE",
+            "--stack-id",
+            &format!("{ACCOUNTS_STACK}11111111-1111-1111-1111-111111111111"),
+            "--logical-id",
+            "Slow",
+            "--function-timeout",
+            "5",
+            "--timeout-minutes",
+            "0",
+            "--properties",
+            &props,
+        ])
+        .await;
+    assert_eq!(first.code, 1, "{first:?}");
+    assert!(
+        first
+            .message()
+            .contains("Resource timed out waiting for creation of physical resource"),
+        "{}",
+        first.message()
+    );
+    assert!(first.model().get("AccountId").is_none());
+    let again = moto
+        .driver(&[
+            "--action",
+            "CREATE",
+            "--stack-id",
+            &format!("{ACCOUNTS_STACK}22222222-2222-2222-2222-222222222222"),
+            "--logical-id",
+            "Slow",
+            "--properties",
+            &props,
+        ])
+        .await;
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(org.accounts_with_email("slow@example.com").await, 1);
+    // A stack of another name with the same e-mail is told the address is taken.
+    let other = moto
+        .driver(&[
+            "--action",
+            "CREATE",
+            "--stack-id",
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/other/33333333",
+            "--logical-id",
+            "Slow",
+            "--properties",
+            &props,
+        ])
+        .await;
+    assert_eq!(other.error_code(), "AlreadyExists", "{other:?}");
+    assert!(
+        !other.message().contains(&again.account_id()),
+        "{}",
+        other.message()
+    );
 }
 
 // start_paused: the handler's waits inside an invocation run on tokio's clock, which the test
@@ -254,61 +411,6 @@ async fn every_failure_reason_fails_with_its_code_or_restarts_creation() {
     }
 }
 
-#[tokio::test]
-async fn concurrent_modification_on_create_account_is_retried_with_backoff_not_failed() {
-    let (accounts, in_flight) = empty_org_rules();
-    let create = mock!(Client::create_account).then_error(|| {
-        CreateAccountError::ConcurrentModificationException(
-            ConcurrentModificationException::builder()
-                .message("busy")
-                .meta(meta("ConcurrentModificationException", "busy"))
-                .build(),
-        )
-    });
-    let c = clients(&[&accounts, &in_flight, &create]);
-    let first = handle_briefly(&c, request("CREATE", desired(), None), 5).await;
-    assert_eq!(first.status(), Status::InProgress, "{first:?}");
-    assert_eq!(first.error_code(), None);
-    assert_eq!(
-        first.callback_context().unwrap()["stage"]["name"],
-        "startCreate"
-    );
-    assert_eq!(first.callback_context().unwrap()["attempt"], 1);
-    let d1 = first.callback_delay_seconds().unwrap();
-    assert!((5..=10).contains(&d1), "{d1}");
-    // The next refusal waits longer (exponential backoff).
-    let mut again = request("CREATE", desired(), first.callback_context().cloned());
-    again["callbackContext"]["attempt"] = json!(4);
-    let later = handle_briefly(&c, again, 5).await;
-    let d5 = later.callback_delay_seconds().unwrap();
-    assert!((60..=120).contains(&d5), "{d5}");
-}
-
-#[tokio::test(start_paused = true)]
-async fn contention_is_waited_out_inside_the_first_invocation() {
-    let create = mock!(Client::create_account)
-        .sequence()
-        .error(|| {
-            CreateAccountError::ConcurrentModificationException(
-                ConcurrentModificationException::builder()
-                    .message("busy")
-                    .meta(meta("ConcurrentModificationException", "busy"))
-                    .build(),
-            )
-        })
-        .output(|| create_output(CreateAccountState::InProgress))
-        .build();
-    let poll = mock!(Client::describe_create_account_status)
-        .then_output(|| poll_output(CreateAccountState::Succeeded));
-    let event = handle(
-        &clients(&[&create, &poll]),
-        request("CREATE", desired(), None),
-    )
-    .await;
-    assert_eq!(event.resource_model().unwrap()["AccountId"], ACCOUNT);
-    assert_eq!(create.num_calls(), 2);
-}
-
 #[tokio::test(start_paused = true)]
 async fn lost_create_answer_finds_its_own_request_past_an_empty_page_and_never_creates_twice() {
     let create = mock!(Client::create_account).then_error(service_exception);
@@ -446,56 +548,6 @@ async fn email_of_another_declarations_account_is_already_exists_without_its_det
 }
 
 #[tokio::test(start_paused = true)]
-async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny() {
-    // CloudFormation strips write-only properties from callback models (run_to_end does the
-    // same): the restarted CreateAccount must still carry RoleName=Admin and DENY.
-    let wanted = mock!(Client::create_account)
-        .match_requests(|r| {
-            r.role_name() == Some("Admin")
-                && r.iam_user_access_to_billing() == Some(&IamUserAccessToBilling::Deny)
-        })
-        .then_output(|| create_output(CreateAccountState::InProgress));
-    let defaults =
-        mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
-    let poll = mock!(Client::describe_create_account_status)
-        .sequence()
-        .output(|| failed_output(CreateAccountFailureReason::ConcurrentAccountModification))
-        .output(|| poll_output(CreateAccountState::Succeeded))
-        .build();
-    let c = clients(&[&wanted, &defaults, &poll]);
-    let mut props = desired();
-    props["RoleName"] = json!("Admin");
-    // Deadlines too close to wait inside: every step goes through a callback, as CloudFormation
-    // sends it (the returned model, without write-only properties, and the context).
-    let mut req = request("CREATE", props, None);
-    let mut stages = Vec::new();
-    for _ in 0..8 {
-        let event = handle_briefly(&c, req.clone(), 6).await;
-        assert_eq!(event.status(), Status::InProgress, "{event:?}");
-        let stage = event.callback_context().unwrap()["stage"]["name"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        stages.push(stage.clone());
-        if stage == "placeAccount" {
-            break;
-        }
-        let model = event.resource_model().cloned().unwrap();
-        assert!(model.get("RoleName").is_none() && model.get("IamUserAccessToBilling").is_none());
-        req["requestData"]["resourceProperties"] = model;
-        req["callbackContext"] = event.callback_context().cloned().unwrap();
-        req["callbackContext"]["attempt"] = json!(0);
-    }
-    assert!(stages.contains(&"startCreate".to_owned()), "{stages:?}");
-    assert_eq!(
-        stages.last().map(String::as_str),
-        Some("placeAccount"),
-        "{stages:?}"
-    );
-    assert_eq!((wanted.num_calls(), defaults.num_calls()), (2, 0));
-}
-
-#[tokio::test(start_paused = true)]
 async fn creation_quota_waits_while_creations_are_in_flight_and_fails_when_none_are() {
     let refused = || {
         CreateAccountError::ConstraintViolationException(
@@ -547,35 +599,6 @@ async fn creation_quota_waits_while_creations_are_in_flight_and_fails_when_none_
 }
 
 #[tokio::test]
-async fn throttled_read_and_list_fail_with_throttling_and_never_answer_in_progress() {
-    let describe = mock!(Client::describe_account).then_error(|| {
-        DescribeAccountError::TooManyRequestsException(
-            TooManyRequestsException::builder()
-                .message("slow down")
-                .meta(meta("TooManyRequestsException", "slow down"))
-                .build(),
-        )
-    });
-    let list = mock!(Client::list_accounts).then_error(|| {
-        ListAccountsError::TooManyRequestsException(
-            TooManyRequestsException::builder()
-                .message("slow down")
-                .meta(meta("TooManyRequestsException", "slow down"))
-                .build(),
-        )
-    });
-    // READ's three calls go together; only DescribeAccount is throttled.
-    let (_, parents, tags) = read_rules("Team A");
-    let c = clients(&[&describe, &list, &parents, &tags]);
-    let read = handle(&c, request("READ", json!({"AccountId": ACCOUNT}), None)).await;
-    assert_eq!(read.status(), Status::Failed);
-    assert_eq!(read.error_code(), Some(HandlerErrorCode::Throttling));
-    assert!(read.message().unwrap().contains("slow down"));
-    let listed = handle(&c, request("LIST", json!({}), None)).await;
-    assert_eq!(listed.error_code(), Some(HandlerErrorCode::Throttling));
-}
-
-#[tokio::test]
 async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_id() {
     let (accounts, in_flight) = empty_org_rules();
     let gov = mock!(Client::create_gov_cloud_account).then_output(gov_cloud_created);
@@ -620,131 +643,6 @@ async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_
     );
     assert_eq!(gov.num_calls(), 1);
     assert_eq!(record.num_calls(), 1);
-}
-
-#[tokio::test]
-async fn rejected_update_makes_no_changing_call() {
-    let (describe, parents, tags) = read_rules("Team A");
-    let tag_call = mock!(Client::tag_resource).then_output(|| TagResourceOutput::builder().build());
-    let untag_call =
-        mock!(Client::untag_resource).then_output(|| UntagResourceOutput::builder().build());
-    let move_call =
-        mock!(Client::move_account).then_output(|| MoveAccountOutput::builder().build());
-    let c = clients(&[
-        &describe,
-        &parents,
-        &tags,
-        &tag_call,
-        &untag_call,
-        &move_call,
-    ]);
-    let mut props = desired();
-    props["AccountId"] = json!(ACCOUNT);
-    props["AccountName"] = json!("Team B");
-    props["ParentIds"] = json!(["ou-abcd-12345678"]);
-    props["Tags"] = json!([{"Key": "new", "Value": "x"}]);
-    let event = handle(&c, request("UPDATE", props, None)).await;
-    assert_eq!(event.error_code(), Some(HandlerErrorCode::NotUpdatable));
-    assert!(event.message().unwrap().starts_with("AccountName:"));
-    assert_eq!(
-        tag_call.num_calls() + untag_call.num_calls() + move_call.num_calls(),
-        0
-    );
-}
-
-#[tokio::test]
-async fn close_quota_fails_with_service_limit_and_close_requests_limit_waits() {
-    let (describe, _, _) = read_rules("Team A");
-    for (reason, quota) in [
-        (
-            ConstraintViolationExceptionReason::CloseAccountQuotaExceeded,
-            true,
-        ),
-        (
-            ConstraintViolationExceptionReason::CloseAccountRequestsLimitExceeded,
-            false,
-        ),
-    ] {
-        let close = mock!(Client::close_account).then_error(move || {
-            CloseAccountError::ConstraintViolationException(
-                ConstraintViolationException::builder()
-                    .message("limit")
-                    .reason(reason.clone())
-                    .meta(meta("ConstraintViolationException", "limit"))
-                    .build(),
-            )
-        });
-        let event = handle(
-            &clients(&[&describe, &close]),
-            request(
-                "DELETE",
-                json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
-                None,
-            ),
-        )
-        .await;
-        if quota {
-            assert_eq!(
-                event.error_code(),
-                Some(HandlerErrorCode::ServiceLimitExceeded)
-            );
-            assert!(
-                event
-                    .message()
-                    .unwrap()
-                    .contains("CLOSE_ACCOUNT_QUOTA_EXCEEDED")
-                    || event.message().unwrap().contains("rolling 30 days")
-            );
-        } else {
-            assert_eq!(event.status(), Status::InProgress);
-            assert_eq!(
-                event.callback_context().unwrap()["stage"]["name"],
-                "startDelete"
-            );
-            assert!(event.callback_delay_seconds().unwrap() >= 30);
-        }
-    }
-}
-
-#[tokio::test]
-async fn delete_waits_while_account_still_shows_active_after_close() {
-    let describe = mock!(Client::describe_account)
-        .sequence()
-        .output(|| {
-            DescribeAccountOutput::builder()
-                .account(live_account("Team A"))
-                .build()
-        })
-        .times(2)
-        .output(|| {
-            DescribeAccountOutput::builder()
-                .account(
-                    Account::builder()
-                        .id(ACCOUNT)
-                        .status(AccountStatus::PendingClosure)
-                        .build(),
-                )
-                .build()
-        })
-        .build();
-    let close = mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build());
-    let c = clients(&[&describe, &close]);
-    let events = run_to_end(
-        &c,
-        request(
-            "DELETE",
-            json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
-            None,
-        ),
-    )
-    .await;
-    let statuses: Vec<Status> = events.iter().map(ProgressEvent::status).collect();
-    assert_eq!(
-        statuses,
-        [Status::InProgress, Status::InProgress, Status::Success]
-    );
-    assert_eq!(events[1].callback_delay_seconds(), Some(30));
-    assert_eq!(events[2].resource_model(), None);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod mocks;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -47,7 +48,9 @@ pub struct Moto {
     container: Option<String>,
 }
 
-fn venv(tool: &str, variable: &str) -> PathBuf {
+/// A tool of the project's .venv (scripts/setup makes it), or the path `variable` names; says
+/// what to run when it is missing.
+pub fn venv(tool: &str, variable: &str) -> PathBuf {
     if let Ok(path) = std::env::var(variable) {
         return PathBuf::from(path);
     }
@@ -476,10 +479,7 @@ impl Drop for Killed {
 
 /// cargo lambda, from CARGO_LAMBDA or the project's .venv (scripts/setup).
 fn cargo_lambda() -> PathBuf {
-    match std::env::var("CARGO_LAMBDA") {
-        Ok(p) => PathBuf::from(p),
-        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/cargo-lambda"),
-    }
+    venv("cargo-lambda", "CARGO_LAMBDA")
 }
 
 /// cargo lambda's runtime API emulator on a free loopback port, with the real `bootstrap`
