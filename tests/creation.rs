@@ -15,7 +15,7 @@ use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
 use aws_sdk_organizations::operation::tag_resource::TagResourceOutput;
-use aws_sdk_organizations::types::error::{ConstraintViolationException, ServiceException};
+use aws_sdk_organizations::types::error::ConstraintViolationException;
 use aws_sdk_organizations::types::{
     ConstraintViolationExceptionReason, CreateAccountFailureReason, CreateAccountState,
     CreateAccountStatus, IamUserAccessToBilling,
@@ -70,40 +70,6 @@ fn distinct_ids(outcomes: &[Outcome]) -> usize {
     ids.dedup();
     ids.retain(|id| id.len() == 12);
     ids.len()
-}
-
-fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
-    DescribeCreateAccountStatusOutput::builder()
-        .create_account_status(status(state))
-        .build()
-}
-
-/// DescribeCreateAccountStatus: the request ended FAILED with `reason`.
-fn failed_output(reason: CreateAccountFailureReason) -> DescribeCreateAccountStatusOutput {
-    DescribeCreateAccountStatusOutput::builder()
-        .create_account_status(
-            CreateAccountStatus::builder()
-                .id(REQUEST)
-                .state(CreateAccountState::Failed)
-                .failure_reason(reason)
-                .build(),
-        )
-        .build()
-}
-
-fn create_output(state: CreateAccountState) -> CreateAccountOutput {
-    CreateAccountOutput::builder()
-        .create_account_status(status(state))
-        .build()
-}
-
-fn service_exception() -> CreateAccountError {
-    CreateAccountError::ServiceException(
-        ServiceException::builder()
-            .message("internal error")
-            .meta(meta("ServiceException", "internal error"))
-            .build(),
-    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,15 +7,14 @@ mod support;
 
 use support::mocks::*;
 
-use aws_sdk_organizations::operation::create_account::{CreateAccountError, CreateAccountOutput};
+use aws_sdk_organizations::operation::create_account::CreateAccountError;
 use aws_sdk_organizations::operation::describe_account::DescribeAccountError;
-use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsError;
 use aws_sdk_organizations::types::error::{
     ConcurrentModificationException, TooManyRequestsException,
 };
 use aws_sdk_organizations::types::{
-    CreateAccountFailureReason, CreateAccountState, CreateAccountStatus, IamUserAccessToBilling,
+    CreateAccountFailureReason, CreateAccountState, IamUserAccessToBilling,
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::mock;
@@ -24,31 +23,6 @@ use organizations_account_handler::doors::registry::protocol::{HandlerErrorCode,
 use serde_json::json;
 use serde_json::Value;
 use support::{run_driver, Moto};
-
-fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
-    DescribeCreateAccountStatusOutput::builder()
-        .create_account_status(status(state))
-        .build()
-}
-
-/// DescribeCreateAccountStatus: the request ended FAILED with `reason`.
-fn failed_output(reason: CreateAccountFailureReason) -> DescribeCreateAccountStatusOutput {
-    DescribeCreateAccountStatusOutput::builder()
-        .create_account_status(
-            CreateAccountStatus::builder()
-                .id(REQUEST)
-                .state(CreateAccountState::Failed)
-                .failure_reason(reason)
-                .build(),
-        )
-        .build()
-}
-
-fn create_output(state: CreateAccountState) -> CreateAccountOutput {
-    CreateAccountOutput::builder()
-        .create_account_status(status(state))
-        .build()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny() {

@@ -3,12 +3,16 @@
 #![allow(dead_code)]
 
 use aws_sdk_organizations::error::ErrorMetadata;
+use aws_sdk_organizations::operation::create_account::{CreateAccountError, CreateAccountOutput};
 use aws_sdk_organizations::operation::create_gov_cloud_account::CreateGovCloudAccountOutput;
 use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
+use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
 use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_parents::ListParentsOutput;
 use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
+use aws_sdk_organizations::types::error::ServiceException;
+use aws_sdk_organizations::types::CreateAccountFailureReason;
 use aws_sdk_organizations::types::{
     Account, AccountState, CreateAccountState, CreateAccountStatus, Parent, ParentType, Tag,
 };
@@ -175,4 +179,41 @@ pub fn gov_cloud_created() -> CreateGovCloudAccountOutput {
                 .build(),
         )
         .build()
+}
+
+/// DescribeCreateAccountStatus: the request is in `state`.
+pub fn poll_output(state: CreateAccountState) -> DescribeCreateAccountStatusOutput {
+    DescribeCreateAccountStatusOutput::builder()
+        .create_account_status(status(state))
+        .build()
+}
+
+/// DescribeCreateAccountStatus: the request ended FAILED with `reason`.
+pub fn failed_output(reason: CreateAccountFailureReason) -> DescribeCreateAccountStatusOutput {
+    DescribeCreateAccountStatusOutput::builder()
+        .create_account_status(
+            CreateAccountStatus::builder()
+                .id(REQUEST)
+                .state(CreateAccountState::Failed)
+                .failure_reason(reason)
+                .build(),
+        )
+        .build()
+}
+
+/// CreateAccount's answer: the request is in `state`.
+pub fn create_output(state: CreateAccountState) -> CreateAccountOutput {
+    CreateAccountOutput::builder()
+        .create_account_status(status(state))
+        .build()
+}
+
+/// CreateAccount refused with a ServiceException (a 5xx).
+pub fn service_exception() -> CreateAccountError {
+    CreateAccountError::ServiceException(
+        ServiceException::builder()
+            .message("internal error")
+            .meta(meta("ServiceException", "internal error"))
+            .build(),
+    )
 }
