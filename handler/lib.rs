@@ -2,7 +2,7 @@
 //!
 //! Four layers, one folder each, from the wire inwards; a module uses only its own layer and
 //! those below it:
-//! - [`doors`]: the front doors. [`doors::body`] (the raw-body guard before the runtime's
+//! - [`doors`]: the front doors and [`doors::route`], which picks one. [`doors::body`] (the raw-body guard before the runtime's
 //!   decoder), [`doors::logging`] (the JSON subscriber, the per-request line capture),
 //!   [`doors::registry`] (the resource-provider protocol: `protocol` its wire types, `dispatch`
 //!   one exhaustive match on the action, `telemetry` the type owner's logs and metrics) and
@@ -14,10 +14,12 @@
 //!   invocation's view, a step's outcome, the time budget) and `backoff`.
 //! - [`aws`]: the seams. `clients` (the shared configuration, each request's clients), one module
 //!   per service (`organizations`, `lambda` for a custom resource's hand-off to itself,
-//!   `response_url` for a presigned ResponseURL, `logs` and `metrics` for the owner's CloudWatch)
-//!   and `translate` (pure SDK <-> vocabulary translation, the service-error table).
+//!   `response_url` for a presigned ResponseURL, `logs` and `metrics` for the owner's
+//!   CloudWatch), `translate` (pure SDK <-> vocabulary translation, the service-error table) and `error`
+//!   (why a call through the smaller seams failed).
 //! - [`vocab`]: what every layer speaks. `model` (identifiers, the model, the desired state),
 //!   `observed` (an account as Organizations shows it, the record the handler keeps),
+//!   `identity` (a declaration's identity as that record holds it),
 //!   `credentials`, `schema` (the embedded resource schema), `error` (HandlerError) and
 //!   `error_code` (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 

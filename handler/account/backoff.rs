@@ -60,18 +60,6 @@ pub fn retry_delay(class: RetryClass, attempt: u32, seed: u64) -> u32 {
     (half + jitter).max(1)
 }
 
-/// FNV-1a, 64 bits: a stable hash (std's hasher may change between Rust releases).
-pub fn fnv1a(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0u8)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    h
-}
-
 fn mix(mut x: u64) -> u64 {
     // splitmix64 finalizer: spreads nearby seeds apart.
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -82,6 +70,7 @@ fn mix(mut x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::identity::fnv1a;
 
     #[test]
     fn create_polls_start_fast_and_settle_at_fifteen_seconds() {

@@ -10,18 +10,14 @@ use serde_json::Value;
 
 use tokio::time::Instant;
 
-use crate::account::backoff::{fnv1a, retry_delay};
+use crate::account::backoff::retry_delay;
 use crate::account::stages::CallbackContext;
 use crate::aws::organizations::Organizations;
 use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::identity::resource_identity;
 use crate::vocab::model::{AccountId, DesiredAccount, ResourceModel};
 use crate::vocab::observed::{Bookkeeping, TAG_RECORD};
 
-/// A write invocation may use at most this long: CloudFormation allows 60 s for the first
-/// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
-pub const WRITE_BUDGET: Duration = Duration::from_secs(55);
-/// READ and LIST must answer within 30 s.
-pub const READ_BUDGET: Duration = Duration::from_secs(25);
 /// Kept free before the Lambda deadline, to build and return the answer.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(3);
 
@@ -172,31 +168,6 @@ impl<'a> Invocation<'a> {
     }
 }
 
-/// The identity of a declaration: the stack's name (not its id, which changes when a stack left
-/// in ROLLBACK_COMPLETE is deleted and created again under the same name) and the logical id.
-pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
-    // arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID -> everything before /UUID.
-    let stack = match stack_id.rsplit_once('/') {
-        Some((named, _uuid)) if named.contains(":stack/") => named,
-        _ => stack_id,
-    };
-    format!("{:016x}", fnv1a(&[stack, logical_resource_id]))
-}
-
-/// What a panicked task said, for a FAILED answer's message.
-pub fn panic_text(e: tokio::task::JoinError) -> String {
-    if !e.is_panic() {
-        return format!("the handler task ended early: {e}");
-    }
-    let what = e.into_panic();
-    let text = what
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| what.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("the handler failed unexpectedly: {text}")
-}
-
 /// What a step of CREATE, UPDATE or DELETE comes to.
 #[derive(Debug)]
 pub enum Step {
@@ -235,47 +206,21 @@ impl Step {
 mod tests {
     use super::*;
 
-    #[test]
-    fn identity_survives_a_new_stack_id_under_the_same_stack_name() {
-        let first = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/11111111-aaaa";
-        let again = "arn:aws:cloudformation:us-east-1:123456789012:stack/accounts/22222222-bbbb";
-        let other = "arn:aws:cloudformation:us-east-1:123456789012:stack/other/11111111-aaaa";
-        assert_eq!(
-            resource_identity(first, "Team"),
-            resource_identity(again, "Team")
-        );
-        assert_ne!(
-            resource_identity(first, "Team"),
-            resource_identity(other, "Team")
-        );
-        assert_ne!(
-            resource_identity(first, "Team"),
-            resource_identity(first, "Other")
-        );
-        // Not an ARN: the whole value counts.
-        assert_ne!(resource_identity("a/b", "T"), resource_identity("a/c", "T"));
-    }
-
     #[tokio::test(start_paused = true)]
     async fn budget_is_capped_by_the_lambda_deadline_less_a_margin_unless_it_is_impossible() {
+        const CAP: Duration = Duration::from_secs(55);
         let in_ten = SystemTime::now() + Duration::from_secs(10);
-        let b = Budget::new(WRITE_BUDGET, Some(in_ten));
+        let b = Budget::new(CAP, Some(in_ten));
         assert!(b.remaining() <= Duration::from_secs(7), "{b:?}");
-        let b = Budget::new(WRITE_BUDGET, None);
-        assert_eq!(b.remaining(), WRITE_BUDGET);
+        let b = Budget::new(CAP, None);
+        assert_eq!(b.remaining(), CAP);
         assert!(b.allows(Duration::from_secs(50), Duration::from_secs(4)));
         assert!(!b.allows(Duration::from_secs(50), Duration::from_secs(5)));
         // Nearly due: nothing left to wait with.
         let soon = SystemTime::now() + Duration::from_secs(2);
-        assert_eq!(
-            Budget::new(WRITE_BUDGET, Some(soon)).remaining(),
-            Duration::ZERO
-        );
+        assert_eq!(Budget::new(CAP, Some(soon)).remaining(), Duration::ZERO);
         // Already past (an emulator's duration read as an epoch time): ignored, capped.
         let emulator = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
-        assert_eq!(
-            Budget::new(WRITE_BUDGET, Some(emulator)).remaining(),
-            WRITE_BUDGET
-        );
+        assert_eq!(Budget::new(CAP, Some(emulator)).remaining(), CAP);
     }
 }

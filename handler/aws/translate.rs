@@ -238,6 +238,13 @@ mod tests {
             assert_eq!(e.code(), code, "{reason}");
             assert!(e.to_string().contains(reason), "{e}");
         }
+        // The table covers every reason the SDK's model knows (a new SDK adds them here).
+        for known in types::CreateAccountFailureReason::values() {
+            assert!(
+                REASONS.iter().any(|(reason, _)| reason == known),
+                "{known} is missing from the table"
+            );
+        }
     }
 
     #[test]

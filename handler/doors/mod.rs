@@ -54,3 +54,17 @@ pub async fn route(
         }
     }
 }
+
+/// What a panicked task said, for a FAILED answer's message.
+pub fn panic_text(e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("the handler task ended early: {e}");
+    }
+    let what = e.into_panic();
+    let text = what
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| what.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("the handler failed unexpectedly: {text}")
+}

@@ -14,11 +14,11 @@ use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceReques
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::account::backoff::fnv1a;
 use crate::account::lifecycle::Write;
 use crate::account::stages::{CallbackContext, Context, CreateStage, DeleteStage};
 use crate::account::step::Request;
 use crate::vocab::error::HandlerError;
+use crate::vocab::identity::fnv1a;
 use crate::vocab::model::{AccountId, CreateAccountRequestId};
 
 /// The key under which the state travels to a later invocation (the self-invoke's payload, or

@@ -253,7 +253,7 @@ async fn guarded(
     match tokio::time::timeout(backstop, task).await {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(e)) => {
-            let text = crate::account::step::panic_text(e);
+            let text = crate::doors::panic_text(e);
             warn!(error = %text, "handler task failed");
             failed(format!("InternalFailure: {text}"))
         }

@@ -7,10 +7,9 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tracing::{field, info, warn, Instrument};
 
-use crate::account::backoff::fnv1a;
 use crate::account::lifecycle::{self, Write};
 use crate::account::stages::CallbackContext;
-use crate::account::step::{Budget, Request, READ_BUDGET, WRITE_BUDGET};
+use crate::account::step::{Budget, Request};
 use crate::account::{list, read};
 use crate::aws::clients::Clients;
 use crate::doors::logging;
@@ -21,8 +20,15 @@ use crate::doors::registry::telemetry::{self, Delivery};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::ResourceModel;
 
-pub use crate::account::step::resource_identity;
 use crate::account::step::{Invocation, Step};
+use crate::vocab::identity::fnv1a;
+pub use crate::vocab::identity::resource_identity;
+
+/// A write invocation may use at most this long: CloudFormation allows 60 s for the first
+/// invocation of a create, update or delete (and `cfn test` fails one that takes longer).
+const WRITE_BUDGET: Duration = Duration::from_secs(55);
+/// READ and LIST must answer within 30 s.
+const READ_BUDGET: Duration = Duration::from_secs(25);
 
 /// The answer to a body that was not JSON at all (`why`, as the runtime glue found it).
 pub fn not_json(why: &str) -> ProgressEvent {
@@ -67,7 +73,7 @@ pub async fn handle_with_lines(
     match task.await {
         Ok(answer) => answer,
         Err(e) => {
-            let text = crate::account::step::panic_text(e);
+            let text = crate::doors::panic_text(e);
             warn!(error = %text, "handler task failed");
             (
                 ProgressEvent::failed(HandlerErrorCode::InternalFailure, text),
