@@ -8,7 +8,7 @@
 //!   one exhaustive match on the action, `telemetry` the type owner's logs and metrics) and
 //!   [`doors::custom`] (CloudFormation's custom-resource events and the CDK provider
 //!   framework's).
-//! - [`account`]: the account lifecycle, shared by both doors and knowing no wire format.
+//! - `account`: the account lifecycle, shared by both doors and knowing no wire format.
 //!   `lifecycle` (one write step, bounded), one file per action (`create`, `read`, `update`,
 //!   `delete`, `list`), `stages` (each write action's stages, the callback context), `step` (an
 //!   invocation's view, a step's outcome, the time budget) and `backoff`.
