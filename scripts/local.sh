@@ -15,8 +15,9 @@ wait_port() {
 
 # Starts the realistic local Organizations (creation takes a few seconds, the AccountId exists
 # only once it succeeded, at most 5 creations at once; any arguments are its settings, e.g.
-# --creation-seconds 5) and creates the organization: sets MOTO (the endpoint URL) and ORG_IDS
-# (JSON of the root and the Workloads and Sandbox OU ids).
+# --creation-seconds 5) and creates the organization, with trusted access for the Account
+# Management API (account.amazonaws.com) as the baseline properties need: sets MOTO (the
+# endpoint URL) and ORG_IDS (JSON of the root and the Workloads and Sandbox OU ids).
 start_local_organizations() {
     local port
     port=$(free_port)
@@ -25,5 +26,5 @@ start_local_organizations() {
     PIDS+=($!)
     wait_port "$port"
     MOTO="http://127.0.0.1:$port"
-    ORG_IDS=$($PY scripts/local-organization.py "$MOTO")
+    ORG_IDS=$($PY scripts/local-organization.py "$MOTO" --trusted-access)
 }

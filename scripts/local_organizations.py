@@ -46,9 +46,14 @@ the official SDK can publish metrics here. Logs and CloudWatch calls are counted
 
 The Account Management API's PutAccountName (`POST /putAccountName`, JSON AccountId and
 AccountName), which moto lacks, renames a member account as it would outside CloudFormation.
+Its alternate contacts and Regions, and a new account's readiness (AssumeRole refused for
+`ready_seconds` after creation), are scripts/local_account.py's: held to AWS's rules
+(membership, trusted access for account.amazonaws.com, patterns, the Region opt states and
+quotas). Fault mode covers them as it covers Organizations.
 
 Control (loopback only): GET /_local_org/stats gives call counts per operation and the faults
-injected by kind (throttle, error, lost);
+injected by kind (throttle, error, lost); GET /_local_org/accounts the alternate contacts and
+Region statuses per account;
 GET/POST /_local_org/config reads or changes the settings at run time (JSON).
 
 Run: python scripts/local_organizations.py -p PORT [--creation-seconds 3] [...]
@@ -79,6 +84,8 @@ from moto.organizations import utils as org_utils
 from moto.organizations.exceptions import AWSOrganizationsNotInUseException
 from werkzeug.serving import run_simple
 
+import local_account
+
 DEFAULTS: dict[str, Any] = {
     "creation_seconds": 3.0,
     "max_in_flight": 5,
@@ -95,6 +102,7 @@ DEFAULTS: dict[str, Any] = {
     "closing_seconds": 0.0,
     "fault_kinds": "throttle,error,lost",
     "seed": 1,
+    **local_account.DEFAULTS,
 }
 
 # The handler's operations: fault mode applies to these only, so that a test's own set-up
@@ -154,6 +162,7 @@ FAULTS: Counter[str] = Counter()
 CREATE_CALL_TIMES: deque[float] = deque()
 LOST_CREATE_ANSWERS = itertools.count()
 LOST_CLOSE_ANSWERS = itertools.count()
+ACCOUNT_API = local_account.AccountManagement(SETTINGS, LOCK, CALLS)
 
 
 class ConstraintViolation(ServiceException):
@@ -293,6 +302,7 @@ def settle(backend: Any, now: float) -> None:
         account = backend.accounts[-1]
         account.create_account_status_id = r.id
         r.state, r.account_id = "SUCCEEDED", account.id
+        ACCOUNT_API.account_created(account.id, now)
         if r.gov_cloud:
             r.gov_cloud_account_id = org_utils.make_random_account_id()
 
@@ -433,6 +443,49 @@ def install() -> None:
 
     responses.OrganizationsResponse.create_gov_cloud_account = create_gov_cloud_account
 
+    from moto.sts import models as sts_models
+    from moto.sts.exceptions import STSClientError
+
+    original_assume = sts_models.STSBackend.assume_role
+    original_identity = sts_models.STSBackend.get_caller_identity
+
+    def assume_role(self: Any, **kwargs: Any) -> Any:
+        settle_all()
+        with LOCK:
+            why = ACCOUNT_API.check_assume(kwargs.get("role_arn", ""), organization_accounts)
+        if why:
+            raise STSClientError("AccessDenied", why)
+        return original_assume(self, **kwargs)
+
+    def get_caller_identity(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with LOCK:
+            CALLS["STS.GetCallerIdentity"] += 1
+        return original_identity(self, *args, **kwargs)
+
+    sts_models.STSBackend.assume_role = assume_role
+    sts_models.STSBackend.get_caller_identity = get_caller_identity
+
+
+def organization_backends() -> list[Any]:
+    from moto.organizations.models import organizations_backends
+
+    return [b for by_region in list(organizations_backends.values()) for b in list(by_region.values())
+            if b.org is not None]
+
+
+def organization_accounts() -> dict[str, Any]:
+    """Every member account of every organization, by id."""
+    return {a.id: a for b in organization_backends() for a in b.accounts}
+
+
+def member_of(account_id: str) -> Any:
+    """The organization backend whose member `account_id` is (the management account's own
+    account is not a member for the Account Management API), or None."""
+    for backend in organization_backends():
+        if account_id != backend.org.master_account_id and any(a.id == account_id for a in backend.accounts):
+            return backend
+    return None
+
 
 def error_response(start_response: Any, status: str, code: str, message: str) -> list[bytes]:
     body = json.dumps({"__type": code, "message": message}).encode()
@@ -459,6 +512,8 @@ class Middleware:
             return self.control(path, environ, start_response)
         if path == "/putAccountName" and environ.get("REQUEST_METHOD") == "POST":
             return self.put_account_name(environ, start_response)
+        if path in local_account.PATHS and environ.get("REQUEST_METHOD") == "POST":
+            return self.account_api(local_account.PATHS[path], environ, start_response)
         if path.startswith(CBOR_PREFIX) and environ.get("REQUEST_METHOD") == "POST":
             return self.cbor_to_json(path, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -561,6 +616,44 @@ class Middleware:
                                         ("Content-Length", str(len(out)))])
         return [out]
 
+    def account_api(self, op: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """The Account Management API (scripts/local_account.py), with fault mode."""
+        from moto.iam.models import get_account_id_from
+
+        if SETTINGS.latency_ms:
+            time.sleep(SETTINGS.latency_ms / 1000)
+        settle_all()
+        with LOCK:
+            roll = SETTINGS.rng.random()
+            kinds = [k.strip() for k in SETTINGS.fault_kinds.split(",") if k.strip()] or ["throttle"]
+            kind = SETTINGS.rng.choice(kinds)
+        changing = op in local_account.CHANGING
+        fault = roll < SETTINGS.faults
+        if fault and kind == "throttle":
+            with LOCK:
+                CALLS["Account." + op] += 1
+                FAULTS["throttle"] += 1
+            return error_response(start_response, "429 Too Many Requests", "TooManyRequestsException",
+                                  "Rate exceeded (local fault mode)")
+        if fault and (kind == "error" or not changing):
+            with LOCK:
+                CALLS["Account." + op] += 1
+                FAULTS["error"] += 1
+            return error_response(start_response, "500 Internal Server Error", "InternalServerException",
+                                  "internal error (local fault mode)")
+        caller = get_account_id_from(local_account.caller_access_key(environ))
+        try:
+            params = local_account.read_json(environ)
+            answer = ACCOUNT_API.handle(op, params, caller, member_of)
+        except local_account.Refused as e:
+            return error_response(start_response, e.status, e.code, e.message)
+        if fault:
+            with LOCK:
+                FAULTS["lost"] += 1
+            return error_response(start_response, "500 Internal Server Error", "InternalServerException",
+                                  "the answer was lost after the request was carried out (local fault mode)")
+        return json_response(start_response, answer)
+
     def put_account_name(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         params = json.loads(environ["wsgi.input"].read(length) or b"{}")
@@ -584,6 +677,8 @@ class Middleware:
         if path == "/_local_org/stats":
             with LOCK:
                 return json_response(start_response, {"calls": dict(CALLS), "faults": dict(FAULTS)})
+        if path == "/_local_org/accounts":
+            return json_response(start_response, ACCOUNT_API.snapshot())
         if path == "/_local_org/config":
             if environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
