@@ -10,16 +10,19 @@
 //!   framework's).
 //! - `account`: the account lifecycle, shared by both doors and knowing no wire format.
 //!   `lifecycle` (one write step, bounded), one file per action (`create`, `read`, `update`,
-//!   `delete`, `list`), `stages` (each write action's stages, the callback context), `step` (an
+//!   `delete`, `list`), `baseline` (contacts, Regions and readiness, shared by create and
+//!   update), `stages` (each write action's stages, the callback context), `step` (an
 //!   invocation's view, a step's outcome, the time budget) and `backoff`.
 //! - [`aws`]: the seams. `clients` (the shared configuration, each request's clients), one module
-//!   per service (`organizations`, `lambda` for a custom resource's hand-off to itself,
+//!   per service (`organizations`, `account` for the Account Management API, `sts` for whether a
+//!   new account is usable, `lambda` for a custom resource's hand-off to itself,
 //!   `response_url` for a presigned ResponseURL, `logs` and `metrics` for the owner's
 //!   CloudWatch), `translate` (pure SDK <-> vocabulary translation, the service-error table) and `error`
 //!   (why a call through the smaller seams failed).
 //! - [`vocab`]: what every layer speaks. `model` (identifiers, the model, the desired state),
 //!   `observed` (an account as Organizations shows it, the record the handler keeps),
-//!   `identity` (a declaration's identity as that record holds it),
+//!   `identity` (a declaration's identity as that record holds it), `baseline` (contacts,
+//!   Region codes and statuses),
 //!   `credentials`, `schema` (the embedded resource schema), `error` (HandlerError) and
 //!   `error_code` (HandlerErrorCode), `lenient` (scalars as CloudFormation sends them).
 

@@ -238,6 +238,21 @@ async fn deploy(example: &str) -> usize {
 
     let moto = Moto::start().await;
     let org = moto.organization().await;
+    // A template with a baseline needs the Account Management API's trusted access, enabled
+    // once per organization (as its description says); CloudFormation's callback delays are
+    // kept (at a tenth) so that Regions are polled, not spun on.
+    let baseline = [
+        "AlternateContacts",
+        "EnabledRegions",
+        "DisabledRegions",
+        "WaitUntilReady",
+    ]
+    .iter()
+    .any(|p| template.to_string().contains(p));
+    if baseline {
+        org.enable_account_management().await;
+    }
+    let scale = if baseline { "0.1" } else { "0" };
     let mut parameters = BTreeMap::new();
     for (name, p) in template["Parameters"].as_object().into_iter().flatten() {
         let value = if p["AllowedPattern"]
@@ -278,6 +293,8 @@ async fn deploy(example: &str) -> usize {
             let props = stack.resolve(&r["Properties"]);
             declared.insert(name.clone(), props.clone());
             let args = [
+                "--time-scale",
+                scale,
                 "--action",
                 "CREATE",
                 "--logical-id",
@@ -300,7 +317,7 @@ async fn deploy(example: &str) -> usize {
         }
     }
     // What the template asked for is what the organization has.
-    check_deployed(example, &org, &stack, &declared, &template).await;
+    check_deployed(example, &moto, &org, &stack, &declared, &template).await;
 
     // Delete the stack: in reverse order; Retain keeps the account without asking the handler.
     for wave in order.iter().rev() {
@@ -355,6 +372,11 @@ async fn example_five_accounts_in_two_ous_deploys_and_closes_only_the_sandboxes(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_account_baseline_deploys_with_its_contacts_and_regions() {
+    assert_eq!(deploy("account-baseline.yaml").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn example_govcloud_with_deny_billing_deploys_with_its_govcloud_id() {
     assert_eq!(deploy("govcloud-deny-billing.yaml").await, 1);
 }
@@ -362,6 +384,7 @@ async fn example_govcloud_with_deny_billing_deploys_with_its_govcloud_id() {
 /// What the template asked for is what the organization has, and every output resolves.
 async fn check_deployed(
     example: &str,
+    moto: &Moto,
     org: &Org,
     stack: &Stack,
     declared: &BTreeMap<String, Value>,
@@ -382,6 +405,21 @@ async fn check_deployed(
             assert!(
                 tags.contains(&pair),
                 "{example}: {name}: {pair:?} not in {tags:?}"
+            );
+        }
+        let live = &moto.account_baselines().await[id];
+        for (kind, contact) in props["AlternateContacts"].as_object().into_iter().flatten() {
+            let api = kind.to_ascii_uppercase();
+            assert_eq!(
+                &live["contacts"][&api], contact,
+                "{example}: {name}: {kind}"
+            );
+        }
+        for region in props["EnabledRegions"].as_array().into_iter().flatten() {
+            let region = region.as_str().unwrap();
+            assert_eq!(
+                live["regions"][region], "ENABLED",
+                "{example}: {name}: {region}"
             );
         }
     }
@@ -466,7 +504,7 @@ async fn deploy_custom(example: &str) -> usize {
             stack.models.insert(name.clone(), answer["Data"].clone());
         }
     }
-    check_deployed(example, &org, &stack, &declared, &template).await;
+    check_deployed(example, &moto, &org, &stack, &declared, &template).await;
     for wave in order.iter().rev() {
         for name in wave {
             let id = stack.attribute(name, "AccountId");
@@ -511,6 +549,7 @@ async fn example_custom_resource_accounts_deploy_through_the_function_and_close_
 #[test]
 fn every_example_is_deployed_by_a_test() {
     let tested = [
+        "account-baseline.yaml",
         "custom-resource-accounts.yaml",
         "five-accounts-two-ous.yaml",
         "govcloud-deny-billing.yaml",

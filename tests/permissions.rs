@@ -1,6 +1,7 @@
-//! The schema's `handlers.*.permissions` list exactly the Organizations operations each action
-//! calls: every path of every action runs against a mocked client that answers all operations,
-//! and the operations actually called, per action, must equal the schema's list.
+//! The schema's `handlers.*.permissions` list exactly the operations each action calls
+//! (Organizations, Account Management, STS): every path of every action runs against mocked
+//! clients that answer all operations, and the operations actually called, per action, must
+//! equal the schema's list. (STS GetCallerIdentity needs no permission, so none is listed.)
 
 mod support;
 
@@ -11,6 +12,7 @@ use aws_sdk_organizations::operation::create_account::{CreateAccountError, Creat
 use aws_sdk_organizations::operation::describe_account::DescribeAccountOutput;
 use aws_sdk_organizations::operation::describe_create_account_status::DescribeCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+use aws_sdk_organizations::operation::list_aws_service_access_for_organization::ListAwsServiceAccessForOrganizationOutput;
 use aws_sdk_organizations::operation::list_create_account_status::ListCreateAccountStatusOutput;
 use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
 use aws_sdk_organizations::operation::list_tags_for_resource::ListTagsForResourceOutput;
@@ -24,6 +26,7 @@ use aws_sdk_organizations::types::{
 };
 use aws_sdk_organizations::Client;
 use aws_smithy_mocks::{mock, MockResponse, Rule};
+use organizations_account_handler::doors::registry::protocol::HandlerErrorCode;
 use organizations_account_handler::vocab::schema::Schema;
 use serde_json::{json, Value};
 use support::mocks::*;
@@ -42,6 +45,11 @@ enum Path {
 /// One rule per operation, answering like an organization holding the account `ACCOUNT`.
 fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
     vec![
+        (
+            "ListAWSServiceAccessForOrganization",
+            mock!(Client::list_aws_service_access_for_organization)
+                .then_output(|| ListAwsServiceAccessForOrganizationOutput::builder().build()),
+        ),
         (
             "ListAccounts",
             mock!(Client::list_accounts).then_output(move || {
@@ -149,32 +157,171 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
     ]
 }
 
-/// Runs one path of an action to its end and returns the operations it called.
-async fn called(action: &str, props: Value, path: Path) -> BTreeSet<String> {
-    called_after(action, props, Value::Null, path).await
+/// The Account Management API of an account whose Regions move as asked at once (each
+/// EnableRegion or DisableRegion lands before the next GetRegionOptStatus), and STS answering
+/// as the new account. `denied`: every Account Management call is refused (trusted access off).
+/// Rules by the permission their operation needs.
+type Named = Vec<(&'static str, Rule)>;
+
+fn baseline_operations(denied: bool) -> (Named, Named) {
+    use aws_sdk_account::operation::delete_alternate_contact::DeleteAlternateContactOutput;
+    use aws_sdk_account::operation::disable_region::DisableRegionOutput;
+    use aws_sdk_account::operation::enable_region::EnableRegionOutput;
+    use aws_sdk_account::operation::get_region_opt_status::GetRegionOptStatusOutput;
+    use aws_sdk_account::operation::put_alternate_contact::{
+        PutAlternateContactError, PutAlternateContactOutput,
+    };
+    use aws_sdk_account::types::error::AccessDeniedException;
+    use aws_sdk_account::types::RegionOptStatus;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    let regions: Arc<Mutex<HashMap<String, RegionOptStatus>>> = Arc::default();
+    let (on, off, read) = (regions.clone(), regions.clone(), regions);
+    let account = vec![
+        ("account:GetAlternateContact", no_contacts()),
+        (
+            "account:PutAlternateContact",
+            mock!(aws_sdk_account::Client::put_alternate_contact).then_compute_response(
+                move |_| {
+                    if denied {
+                        MockResponse::Error(PutAlternateContactError::AccessDeniedException(
+                            AccessDeniedException::builder()
+                                .message("User: arn:aws:iam::123456789012:root is not authorized to perform: account:PutAlternateContact")
+                                .meta(aws_sdk_account::error::ErrorMetadata::builder().code("AccessDeniedException").build())
+                                .build()
+                                .expect("a message is all it needs"),
+                        ))
+                    } else {
+                        MockResponse::Output(PutAlternateContactOutput::builder().build())
+                    }
+                },
+            ),
+        ),
+        (
+            "account:DeleteAlternateContact",
+            mock!(aws_sdk_account::Client::delete_alternate_contact)
+                .then_output(|| DeleteAlternateContactOutput::builder().build()),
+        ),
+        (
+            "account:GetRegionOptStatus",
+            mock!(aws_sdk_account::Client::get_region_opt_status).then_compute_output(
+                move |input| {
+                    let region = input.region_name().unwrap_or_default().to_owned();
+                    let status = read.lock().unwrap().get(&region).cloned().unwrap_or(
+                        match region.as_str() {
+                            "me-south-1" => RegionOptStatus::Enabled,
+                            _ => RegionOptStatus::Disabled,
+                        },
+                    );
+                    GetRegionOptStatusOutput::builder()
+                        .region_name(region)
+                        .region_opt_status(status)
+                        .build()
+                },
+            ),
+        ),
+        (
+            "account:EnableRegion",
+            mock!(aws_sdk_account::Client::enable_region).then_compute_output(move |input| {
+                on.lock().unwrap().insert(
+                    input.region_name().unwrap_or_default().to_owned(),
+                    RegionOptStatus::Enabled,
+                );
+                EnableRegionOutput::builder().build()
+            }),
+        ),
+        (
+            "account:DisableRegion",
+            mock!(aws_sdk_account::Client::disable_region).then_compute_output(move |input| {
+                off.lock().unwrap().insert(
+                    input.region_name().unwrap_or_default().to_owned(),
+                    RegionOptStatus::Disabled,
+                );
+                DisableRegionOutput::builder().build()
+            }),
+        ),
+    ];
+    let sts = vec![
+        (
+            "sts:AssumeRole",
+            mock!(aws_sdk_sts::Client::assume_role).then_output(|| {
+                AssumeRoleOutput::builder()
+                    .credentials(
+                        aws_sdk_sts::types::Credentials::builder()
+                            .access_key_id("ASIAASSUMED000000001")
+                            .secret_access_key("assumed-secret")
+                            .session_token("assumed-token")
+                            .expiration(aws_smithy_types::DateTime::from_secs(4_000_000_000))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            }),
+        ),
+        (
+            // Needs no permission: left out of the comparison below.
+            "sts:GetCallerIdentity",
+            mock!(aws_sdk_sts::Client::get_caller_identity)
+                .then_output(|| GetCallerIdentityOutput::builder().account(ACCOUNT).build()),
+        ),
+    ];
+    (account, sts)
 }
 
-/// The same, with the previous template's properties (UPDATE).
-async fn called_after(action: &str, props: Value, previous: Value, path: Path) -> BTreeSet<String> {
+/// Runs one path of an action to its end and returns the operations it called.
+async fn called(action: &str, props: Value, path: Path) -> BTreeSet<String> {
+    called_after(action, props, Value::Null, path, None).await
+}
+
+/// The same, with the previous template's properties (UPDATE), and the failure expected (its
+/// code and the start of its message), if any.
+async fn called_after(
+    action: &str,
+    props: Value,
+    previous: Value,
+    path: Path,
+    failure: Option<(HandlerErrorCode, &str)>,
+) -> BTreeSet<String> {
     let rules = all_operations(path);
-    let refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
-    let c = clients(&refs);
+    let (account, sts) = baseline_operations(failure.is_some());
+    let org_refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
+    let account_refs: Vec<&Rule> = account.iter().map(|(_, r)| r).collect();
+    let sts_refs: Vec<&Rule> = sts.iter().map(|(_, r)| r).collect();
+    let c = clients_with(&org_refs, &account_refs, &sts_refs);
     let mut first = request(action, props, None);
     first["requestData"]["previousResourceProperties"] = previous;
     let events = run_to_end(&c, first).await;
-    // The one expected failure: DELETE refused by the default DeletionMode.
+    // Expected failures: DELETE refused by the default DeletionMode, and the one asked for.
     assert!(
-        events.iter().all(|e| e.error_code().is_none()
-            || (action == "DELETE"
-                && e.message()
-                    .unwrap_or("")
-                    .starts_with("DeletionMode is REFUSE"))),
+        events.iter().all(|e| match (e.error_code(), failure) {
+            (None, _) => true,
+            (Some(code), Some((want, start))) =>
+                code == want && e.message().unwrap_or("").starts_with(start),
+            (Some(_), None) =>
+                action == "DELETE"
+                    && e.message()
+                        .unwrap_or("")
+                        .starts_with("DeletionMode is REFUSE"),
+        }),
         "{action}: {events:?}"
     );
+    if let Some((want, _)) = failure {
+        assert_eq!(events.last().and_then(|e| e.error_code()), Some(want));
+    }
     rules
         .iter()
-        .filter(|(_, r)| r.num_calls() > 0)
-        .map(|(op, _)| op.to_string())
+        .map(|(op, r)| (format!("organizations:{op}"), r))
+        .chain(
+            account
+                .iter()
+                .chain(&sts)
+                .map(|(op, r)| (op.to_string(), r)),
+        )
+        .filter(|(op, r)| r.num_calls() > 0 && op != "sts:GetCallerIdentity")
+        .map(|(op, _)| op)
         .collect()
 }
 
@@ -183,12 +330,7 @@ fn permissions(handler: &str) -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| {
-            p.as_str()
-                .unwrap()
-                .trim_start_matches("organizations:")
-                .to_owned()
-        })
+        .map(|p| p.as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -203,6 +345,28 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     create.extend(called("CREATE", gov, Path::Normal).await);
     create.extend(called("CREATE", with_parent.clone(), Path::EmailTaken).await);
     create.extend(called("CREATE", with_parent.clone(), Path::LostAnswer).await);
+    // The whole baseline: contacts, a Region to enable and one to disable, the readiness wait.
+    let mut baseline = with_parent.clone();
+    baseline["AlternateContacts"] = json!({"Security": {"Name": "Sec", "Title": "CISO",
+        "EmailAddress": "sec@example.com", "PhoneNumber": "+1 555 0100"}});
+    baseline["EnabledRegions"] = json!(["af-south-1"]);
+    baseline["DisabledRegions"] = json!(["me-south-1"]);
+    baseline["WaitUntilReady"] = json!(true);
+    create.extend(called("CREATE", baseline.clone(), Path::Normal).await);
+    // Trusted access off: the refusal is explained from the organization's trusted services.
+    create.extend(
+        called_after(
+            "CREATE",
+            baseline.clone(),
+            Value::Null,
+            Path::Normal,
+            Some((
+                HandlerErrorCode::InvalidRequest,
+                "Account Management PutAlternateContact",
+            )),
+        )
+        .await,
+    );
     assert_eq!(create, permissions("create"));
 
     let mut moved = with_parent.clone();
@@ -213,14 +377,50 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     // to the root (ListRoots), and "team" removed (UntagResource).
     let mut previous = moved.clone();
     previous["Tags"] = json!([{"Key": "team", "Value": "a"}]);
-    let mut update = called("UPDATE", moved, Path::Normal).await;
-    update.extend(called_after("UPDATE", at_root, previous, Path::Normal).await);
+    let mut update = called("UPDATE", moved.clone(), Path::Normal).await;
+    update.extend(called_after("UPDATE", at_root, previous, Path::Normal, None).await);
+    // The baseline: the previous template declared a billing contact, this one a security
+    // contact (put) and not the billing one (deleted), and Regions to enable and disable.
+    let mut with_baseline = moved.clone();
+    with_baseline["AlternateContacts"] = json!({"Security": {"Name": "Sec", "Title": "CISO",
+        "EmailAddress": "sec@example.com", "PhoneNumber": "+1 555 0100"}});
+    with_baseline["EnabledRegions"] = json!(["af-south-1"]);
+    with_baseline["DisabledRegions"] = json!(["me-south-1"]);
+    let mut before = moved.clone();
+    before["AlternateContacts"] = json!({"Billing": {"Name": "Bill", "Title": "CFO",
+        "EmailAddress": "bill@example.com", "PhoneNumber": "+1 555 0101"}});
+    update.extend(
+        called_after(
+            "UPDATE",
+            with_baseline.clone(),
+            before.clone(),
+            Path::Normal,
+            None,
+        )
+        .await,
+    );
+    update.extend(
+        called_after(
+            "UPDATE",
+            with_baseline,
+            before,
+            Path::Normal,
+            Some((HandlerErrorCode::InvalidRequest, "Account Management")),
+        )
+        .await,
+    );
     assert_eq!(update, permissions("update"));
 
-    assert_eq!(
-        called("READ", json!({"AccountId": ACCOUNT}), Path::Normal).await,
-        permissions("read")
+    let mut read = called("READ", json!({"AccountId": ACCOUNT}), Path::Normal).await;
+    read.extend(
+        called(
+            "READ",
+            json!({"AccountId": ACCOUNT, "EnabledRegions": ["af-south-1"]}),
+            Path::Normal,
+        )
+        .await,
     );
+    assert_eq!(read, permissions("read"));
     assert_eq!(
         called("LIST", json!({}), Path::Normal).await,
         permissions("list")

@@ -6,6 +6,10 @@
 //! four DescribeCreateAccountStatus calls a minute (ten accounts in a template: under one call a
 //! second, far below the API's throttling).
 //! Polling a close: 15, then every 30 seconds: closes take minutes.
+//! Polling Regions: 5, 10, 20, then every 30 seconds: an opt-in takes minutes, sometimes hours
+//! (Terraform's aws_account_region polls every 30 s).
+//! Asking whether a new account is usable: 3, 5, 10, then every 15 seconds: fresh accounts
+//! refuse for 30 seconds to a few minutes.
 //! Retrying a refusal (throttling, concurrent modification, a new organization): exponential
 //! backoff with "equal jitter" (half fixed, half random), so that accounts refused together do not
 //! come back together. The jitter is derived from the request's token and the attempt number:
@@ -15,6 +19,8 @@ use crate::vocab::error::RetryClass;
 
 const CREATE_POLL: [u32; 5] = [5, 5, 10, 10, 15];
 const CLOSE_POLL: [u32; 2] = [15, 30];
+const REGION_POLL: [u32; 4] = [5, 10, 20, 30];
+const READY_POLL: [u32; 4] = [3, 5, 10, 15];
 
 pub fn create_poll_delay(poll: u32) -> u32 {
     CREATE_POLL[(poll as usize).min(CREATE_POLL.len() - 1)]
@@ -30,6 +36,14 @@ pub fn create_poll_wait(poll: u32, seed: u64) -> std::time::Duration {
 
 pub fn close_poll_delay(poll: u32) -> u32 {
     CLOSE_POLL[(poll as usize).min(CLOSE_POLL.len() - 1)]
+}
+
+pub fn region_poll_delay(poll: u32) -> u32 {
+    REGION_POLL[(poll as usize).min(REGION_POLL.len() - 1)]
+}
+
+pub fn ready_poll_delay(poll: u32) -> u32 {
+    READY_POLL[(poll as usize).min(READY_POLL.len() - 1)]
 }
 
 /// (first wait, longest wait) in seconds for a class of refusal.

@@ -3,6 +3,10 @@
 //! findOwnRequest -> CreateAccount's answer was lost: find the request before creating again
 //! awaitCreation -> poll DescribeCreateAccountStatus
 //! placeAccount -> check the account is this declaration's, record the GovCloud id, MoveAccount
+//! then the baseline the template asks for, each part its own stage:
+//! setContacts -> PutAlternateContact for each declared contact
+//! convergeRegions -> EnableRegion / DisableRegion, polling GetRegionOptStatus until they arrive
+//! awaitReady -> WaitUntilReady: AssumeRole + GetCallerIdentity until the account answers
 //! describeCreated -> read the finished account back -> SUCCESS
 //!
 //! CloudFormation fails a create whose model lacks the primary identifier after 60 seconds
@@ -19,11 +23,15 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::account::backoff::{create_poll_delay, create_poll_wait, retry_delay};
+use crate::account::backoff::{
+    create_poll_delay, create_poll_wait, ready_poll_delay, region_poll_delay, retry_delay,
+};
+use crate::account::baseline::{self, Regions};
 use crate::account::read;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::CreateRequest;
+use crate::aws::sts::Readiness;
 use crate::aws::translate;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{
@@ -79,8 +87,119 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
             )
             .await
         }
+        CreateStage::SetContacts {
+            account_id,
+            settings,
+        } => {
+            let contacts = desired.contacts.clone().unwrap_or_default();
+            if let Err(e) = baseline::apply_contacts(inv, account_id, &contacts, &[]).await {
+                return Err(baseline::explain_denial(inv, e).await);
+            }
+            let next = after(inv, desired, Phase::Contacts, account_id, settings).await?;
+            Ok(Step::Continue {
+                model,
+                context: next.into(),
+                delay: 1,
+                message: format!("alternate contacts of account {account_id} set"),
+            })
+        }
+        CreateStage::ConvergeRegions {
+            account_id,
+            settings,
+        } => match baseline::converge_regions(inv, account_id, &desired.regions).await {
+            Ok(Regions::Settled) => {
+                let next = after(inv, desired, Phase::Regions, account_id, settings).await?;
+                Ok(Step::Continue {
+                    model,
+                    context: next.into(),
+                    delay: 1,
+                    message: format!("the Regions of account {account_id} are as declared"),
+                })
+            }
+            Ok(Regions::Pending(what)) => Ok(Step::Continue {
+                model,
+                context: ctx.again().into(),
+                delay: region_poll_delay(ctx.attempt),
+                message: format!("waiting for the Regions of account {account_id}: {what}"),
+            }),
+            Err(e) => Err(baseline::explain_denial(inv, e).await),
+        },
+        CreateStage::AwaitReady {
+            account_id,
+            role_name,
+            partition,
+            minutes,
+            until,
+        } => match inv.sts.readiness(partition, account_id, role_name).await? {
+            Readiness::Usable => Ok(Step::Continue {
+                model,
+                context: Context::new(CreateStage::DescribeCreated {
+                    account_id: account_id.clone(),
+                })
+                .into(),
+                delay: 1,
+                message: format!("account {account_id} is ready to use"),
+            }),
+            Readiness::NotYet(why) if unix_now() < *until => Ok(Step::Continue {
+                model,
+                context: ctx.again().into(),
+                delay: ready_poll_delay(ctx.attempt),
+                message: format!("account {account_id} cannot be used yet ({why}); waiting"),
+            }),
+            Readiness::NotYet(why) => Err(HandlerError::NotStabilized(format!(
+                "Account {account_id} was created, but could not be used within the {} minute(s) WaitUntilReady allows: assuming its role {role_name} still fails ({why}). The account exists; check that the caller may sts:AssumeRole arn:{partition}:iam::{account_id}:role/{role_name} and that the role trusts the management account, then run the stack operation again (this resource adopts the account it created), or raise ReadyTimeoutInMinutes",
+                minutes
+            ))),
+        },
         CreateStage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
     }
+}
+
+/// The parts of the baseline after placement, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Placed,
+    Contacts,
+    Regions,
+}
+
+/// The stage after `done`: the next part of the baseline the template asks for, else reading
+/// the account back.
+async fn after(
+    inv: &Invocation<'_>,
+    desired: &DesiredAccount,
+    done: Phase,
+    account_id: &AccountId,
+    settings: &CreateSettings,
+) -> Result<Ctx, HandlerError> {
+    let contacts = desired.contacts.as_ref().is_some_and(|c| !c.is_empty());
+    if done < Phase::Contacts && contacts {
+        return Ok(Context::new(CreateStage::SetContacts {
+            account_id: account_id.clone(),
+            settings: settings.clone(),
+        }));
+    }
+    if done < Phase::Regions && !desired.regions.is_empty() {
+        return Ok(Context::new(CreateStage::ConvergeRegions {
+            account_id: account_id.clone(),
+            settings: settings.clone(),
+        }));
+    }
+    if let Some(minutes) = settings.ready_within_minutes {
+        // The account's ARN names its partition (aws, aws-us-gov, aws-cn, ...), which the role's
+        // ARN needs.
+        let arn = inv.org.describe_account(account_id).await?.arn;
+        return Ok(Context::new(CreateStage::AwaitReady {
+            account_id: account_id.clone(),
+            role_name: settings.role_name.clone(),
+            partition: baseline::partition_of(arn.as_deref()).to_owned(),
+            minutes,
+            until: unix_now() + i64::from(minutes) * 60,
+        }));
+    }
+    Ok(Context::new(CreateStage::DescribeCreated {
+        account_id: account_id.clone(),
+    }))
 }
 
 /// What one stage before the identifier comes to.
@@ -223,12 +342,14 @@ async fn creation_step(
             let status = inv.org.describe_creation(request_id).await?;
             after_status(inv, ctx, desired, settings, model, status).await
         }
-        CreateStage::PlaceAccount { .. } | CreateStage::DescribeCreated { .. } => {
-            Err(HandlerError::InternalFailure(format!(
-                "stage {} is not a creation stage",
-                ctx.stage.name()
-            )))
-        }
+        CreateStage::PlaceAccount { .. }
+        | CreateStage::SetContacts { .. }
+        | CreateStage::ConvergeRegions { .. }
+        | CreateStage::AwaitReady { .. }
+        | CreateStage::DescribeCreated { .. } => Err(HandlerError::InternalFailure(format!(
+            "stage {} is not a creation stage",
+            ctx.stage.name()
+        ))),
     }
 }
 
@@ -544,14 +665,12 @@ async fn place(
             inv.org.move_account(account_id, &current, parent).await?;
         }
     }
+    let next = after(inv, desired, Phase::Placed, account_id, &settings).await?;
     Ok(Step::Continue {
         model,
-        context: Context::new(CreateStage::DescribeCreated {
-            account_id: account_id.clone(),
-        })
-        .into(),
+        message: format!("account {account_id} placed; next: {}", next.stage.name()),
+        context: next.into(),
         delay: 1,
-        message: format!("account {account_id} placed; reading it back"),
     })
 }
 
@@ -560,7 +679,7 @@ async fn describe_created(
     ctx: &Ctx,
     account_id: &AccountId,
 ) -> Result<Step, HandlerError> {
-    match read::describe(&inv.org, account_id).await {
+    match read::describe(inv, account_id).await {
         Ok(model) => Ok(Step::Done(model)),
         Err(HandlerError::NotFound(m)) if ctx.attempt < MAX_VISIBILITY_POLLS => {
             Err(HandlerError::retry(RetryClass::NotYetVisible, m))

@@ -2,6 +2,7 @@
 //! the stages each write action moves through, and what the actions and doors share.
 
 pub mod backoff;
+pub mod baseline;
 pub mod create;
 pub mod delete;
 pub mod lifecycle;

@@ -123,6 +123,25 @@ pub enum CreateStage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settings: Option<CreateSettings>,
     },
+    /// Put the declared alternate contacts.
+    SetContacts {
+        account_id: AccountId,
+        settings: CreateSettings,
+    },
+    /// Bring the declared Regions where the template wants them, polling until they arrive.
+    ConvergeRegions {
+        account_id: AccountId,
+        settings: CreateSettings,
+    },
+    /// WaitUntilReady: assume `role_name` in the account until that works, or `until` (Unix
+    /// seconds) passes.
+    AwaitReady {
+        account_id: AccountId,
+        role_name: String,
+        partition: String,
+        minutes: u32,
+        until: i64,
+    },
     /// Read the finished account back.
     DescribeCreated { account_id: AccountId },
 }
@@ -134,6 +153,9 @@ impl Stages for CreateStage {
         "findOwnRequest",
         "awaitCreation",
         "placeAccount",
+        "setContacts",
+        "convergeRegions",
+        "awaitReady",
         "describeCreated",
     ];
 
@@ -147,6 +169,9 @@ impl Stages for CreateStage {
             CreateStage::FindOwnRequest { .. } => "findOwnRequest",
             CreateStage::AwaitCreation { .. } => "awaitCreation",
             CreateStage::PlaceAccount { .. } => "placeAccount",
+            CreateStage::SetContacts { .. } => "setContacts",
+            CreateStage::ConvergeRegions { .. } => "convergeRegions",
+            CreateStage::AwaitReady { .. } => "awaitReady",
             CreateStage::DescribeCreated { .. } => "describeCreated",
         }
     }
@@ -176,11 +201,13 @@ pub enum UpdateStage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settings: Option<CreateSettings>,
     },
+    /// Bring the declared Regions where the template wants them, polling until they arrive.
+    ConvergeUpdatedRegions { account_id: AccountId },
 }
 
 impl Stages for UpdateStage {
     const ACTION: Write = Write::Update;
-    const NAMES: &'static [&'static str] = &["applyUpdate"];
+    const NAMES: &'static [&'static str] = &["applyUpdate", "convergeUpdatedRegions"];
 
     fn first() -> Self {
         UpdateStage::ApplyUpdate { settings: None }
@@ -189,6 +216,7 @@ impl Stages for UpdateStage {
     fn name(&self) -> &'static str {
         match self {
             UpdateStage::ApplyUpdate { .. } => "applyUpdate",
+            UpdateStage::ConvergeUpdatedRegions { .. } => "convergeUpdatedRegions",
         }
     }
 
@@ -418,6 +446,7 @@ mod tests {
                 role_name: "Admin".into(),
                 billing: BillingAccess::Deny,
                 gov_cloud: true,
+                ready_within_minutes: None,
             },
         }))
         .again();
@@ -496,6 +525,7 @@ mod tests {
             role_name: "Admin".into(),
             billing: BillingAccess::Deny,
             gov_cloud: false,
+            ready_within_minutes: None,
         };
         let pinned = CallbackContext::first(Write::Update).pinned(|| Some(admin.clone()));
         assert_eq!(
@@ -524,6 +554,7 @@ mod tests {
             role_name: "R".into(),
             billing: BillingAccess::Allow,
             gov_cloud: false,
+            ready_within_minutes: None,
         };
         let id = AccountId::parse("123456789012").unwrap();
         let request_id = CreateAccountRequestId::parse("car-0123456789").unwrap();
@@ -535,12 +566,27 @@ mod tests {
             },
             CreateStage::AwaitCreation {
                 request_id: request_id.clone(),
-                settings,
+                settings: settings.clone(),
             },
             CreateStage::PlaceAccount {
                 account_id: id.clone(),
                 gov_cloud_account_id: None,
                 settings: None,
+            },
+            CreateStage::SetContacts {
+                account_id: id.clone(),
+                settings: settings.clone(),
+            },
+            CreateStage::ConvergeRegions {
+                account_id: id.clone(),
+                settings: settings.clone(),
+            },
+            CreateStage::AwaitReady {
+                account_id: id.clone(),
+                role_name: "R".into(),
+                partition: "aws".into(),
+                minutes: 1,
+                until: 0,
             },
             CreateStage::DescribeCreated {
                 account_id: id.clone(),
@@ -549,7 +595,9 @@ mod tests {
         let delete = [
             DeleteStage::ResolveCreation { request_id: None },
             DeleteStage::StartDelete,
-            DeleteStage::AwaitClosure { account_id: id },
+            DeleteStage::AwaitClosure {
+                account_id: id.clone(),
+            },
         ];
         fn names<S: Stages>(stages: &[S]) -> Vec<&'static str> {
             stages
@@ -563,7 +611,13 @@ mod tests {
                 .collect()
         }
         assert_eq!(names(&create), CreateStage::NAMES);
-        assert_eq!(names(&[UpdateStage::first()]), UpdateStage::NAMES);
+        let update = [
+            UpdateStage::first(),
+            UpdateStage::ConvergeUpdatedRegions {
+                account_id: id.clone(),
+            },
+        ];
+        assert_eq!(names(&update), UpdateStage::NAMES);
         assert_eq!(names(&delete), DeleteStage::NAMES);
     }
 }

@@ -12,7 +12,10 @@ use tokio::time::Instant;
 
 use crate::account::backoff::retry_delay;
 use crate::account::stages::CallbackContext;
+use crate::aws::account::AccountManagement;
+use crate::aws::clients::Services;
 use crate::aws::organizations::Organizations;
+use crate::aws::sts::Sts;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::identity::resource_identity;
 use crate::vocab::model::{AccountId, DesiredAccount, ResourceModel};
@@ -92,6 +95,8 @@ impl Request {
 pub struct Invocation<'a> {
     pub request: &'a Request,
     pub org: Organizations,
+    pub account: AccountManagement,
+    pub sts: Sts,
     pub seed: u64,
     pub budget: Budget,
     /// The desired state, decoded from the properties the first time a step asks for it.
@@ -100,10 +105,12 @@ pub struct Invocation<'a> {
 
 impl<'a> Invocation<'a> {
     /// The view of one step of `request`.
-    pub fn new(request: &'a Request, org: Organizations, seed: u64, budget: Budget) -> Self {
+    pub fn new(request: &'a Request, services: Services, seed: u64, budget: Budget) -> Self {
         Invocation {
             request,
-            org,
+            org: services.org,
+            account: services.account,
+            sts: services.sts,
             seed,
             budget,
             desired: OnceLock::new(),

@@ -7,9 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::account::backoff::region_poll_delay;
+use crate::account::baseline::{self, Regions};
 use crate::account::read;
 use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
+use crate::vocab::baseline::{AlternateContacts, ContactType};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
@@ -19,6 +22,19 @@ use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
 pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Step, HandlerError> {
     match &ctx.stage {
         UpdateStage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
+        UpdateStage::ConvergeUpdatedRegions { account_id } => {
+            let desired = inv.desired()?;
+            match baseline::converge_regions(inv, account_id, &desired.regions).await {
+                Ok(Regions::Settled) => read::describe(inv, account_id).await.map(Step::Done),
+                Ok(Regions::Pending(what)) => Ok(Step::Continue {
+                    model: inv.incoming_model()?,
+                    context: ctx.again().into(),
+                    delay: region_poll_delay(ctx.attempt),
+                    message: format!("waiting for the Regions of account {account_id}: {what}"),
+                }),
+                Err(e) => Err(baseline::explain_denial(inv, e).await),
+            }
+        }
     }
 }
 
@@ -88,7 +104,46 @@ async fn apply(
     inv.org.untag(&id, &remove).await?;
     inv.org.tag(&id, &set).await?;
 
-    read::describe(&inv.org, &id).await.map(Step::Done)
+    // Alternate contacts: the declared ones are put; a kind the previous template declared and
+    // this one does not is deleted; kinds no template declared are never touched.
+    let removed = removed_contacts(
+        desired.contacts.as_ref(),
+        previous.alternate_contacts.as_ref(),
+    );
+    if desired.contacts.is_some() || !removed.is_empty() {
+        let contacts = desired.contacts.clone().unwrap_or_default();
+        if let Err(e) = baseline::apply_contacts(inv, &id, &contacts, &removed).await {
+            return Err(baseline::explain_denial(inv, e).await);
+        }
+    }
+    // Regions: a Region dropped from EnabledRegions stays enabled (only DisabledRegions
+    // disables), so only the declared ones are brought where they belong, through callbacks.
+    if !desired.regions.is_empty() {
+        return Ok(Step::Continue {
+            model: inv.incoming_model()?,
+            context: Context::new(UpdateStage::ConvergeUpdatedRegions {
+                account_id: id.clone(),
+            })
+            .into(),
+            delay: 1,
+            message: format!("account {id} updated; bringing its Regions where declared"),
+        });
+    }
+    read::describe(inv, &id).await.map(Step::Done)
+}
+
+/// The contact kinds the previous template declared and the desired one does not.
+pub fn removed_contacts(
+    desired: Option<&AlternateContacts>,
+    previous: Option<&AlternateContacts>,
+) -> Vec<ContactType> {
+    ContactType::ALL
+        .into_iter()
+        .filter(|k| {
+            previous.is_some_and(|p| p.get(*k).is_some())
+                && desired.and_then(|d| d.get(*k)).is_none()
+        })
+        .collect()
 }
 
 /// Rejects a change to a property that cannot be updated, naming it and saying how to change it

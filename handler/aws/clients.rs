@@ -1,36 +1,52 @@
 //! What is built once per process for every AWS client the handler makes: the shared
 //! configuration (endpoints, HTTP client and its connection pool, timeouts, retries), from which
-//! each request gets Organizations as its caller (a registry request) or as the function's own
-//! role (a custom resource), and the other seams (Lambda, CloudWatch) build theirs.
+//! each request gets its services (Organizations, Account Management, STS) as its caller (a
+//! registry request) or as the function's own role (a custom resource), and the other seams
+//! (Lambda, CloudWatch) build theirs.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_organizations::config::Region;
-use aws_sdk_organizations::Config;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+use crate::aws::account::AccountManagement;
 use crate::aws::organizations::Organizations;
+use crate::aws::sts::Sts;
 use crate::vocab::credentials::CallerCredentials;
 
+/// One request's services, all acting with the same credentials.
+#[derive(Clone)]
+pub struct Services {
+    /// Organizations.
+    pub org: Organizations,
+    /// The Account Management API (alternate contacts, Regions).
+    pub account: AccountManagement,
+    /// STS (is a new account usable yet?).
+    pub sts: Sts,
+}
+
 /// What is built once per process: configuration, endpoint resolution and the HTTP client with
-/// its connection pool. Each request gets a client from it carrying the caller's credentials.
+/// its connection pool. Each request gets clients from it carrying the caller's credentials.
 /// Cloning is a reference-count increment (the dispatcher moves a clone into each request's task).
 #[derive(Clone)]
 pub struct Clients {
-    template: Arc<Config>,
+    organizations: Arc<aws_sdk_organizations::Config>,
+    account: Arc<aws_sdk_account::Config>,
+    sts: Arc<aws_sdk_sts::Config>,
     /// The shared configuration (endpoints, HTTP client, timeouts) the type owner's log and
-    /// metric clients are built from; absent for a client handed in by tests.
+    /// metric clients are built from; absent for clients handed in by tests.
     shared: Option<Arc<aws_types::SdkConfig>>,
 }
 
 impl Clients {
-    /// The production configuration. The endpoint can be redirected only through the SDK's
-    /// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_ORGANIZATIONS variables. No credentials are
-    /// loaded: a registry request's client gets the caller's (`for_caller`); only a custom
+    /// The production configuration. Endpoints can be redirected only through the SDK's
+    /// standard AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables. No credentials are
+    /// loaded: a registry request's clients get the caller's (`for_caller`); only a custom
     /// resource, which brings none, uses the function's own role (`for_function`).
     pub async fn from_environment() -> Clients {
         let shared = aws_config::defaults(BehaviorVersion::latest())
@@ -49,7 +65,9 @@ impl Clients {
             .load()
             .await;
         Clients {
-            template: Arc::new(Config::from(&shared)),
+            organizations: Arc::new(aws_sdk_organizations::Config::from(&shared)),
+            account: Arc::new(aws_sdk_account::Config::from(&shared)),
+            sts: Arc::new(aws_sdk_sts::Config::from(&shared)),
             shared: Some(Arc::new(shared)),
         }
     }
@@ -59,46 +77,96 @@ impl Clients {
         self.shared.as_deref()
     }
 
-    /// Builds on an existing client configuration (tests hand in a mocked one).
-    pub fn from_config(template: Config) -> Clients {
+    /// Builds on an existing Organizations configuration (tests hand in a mocked one). The
+    /// other services get one that reaches nothing (a closed loopback port) until a test hands
+    /// in theirs with `with_account` or `with_sts`.
+    pub fn from_config(organizations: aws_sdk_organizations::Config) -> Clients {
+        let nowhere = "http://127.0.0.1:9";
         Clients {
-            template: Arc::new(template),
+            organizations: Arc::new(organizations),
+            account: Arc::new(
+                aws_sdk_account::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .endpoint_url(nowhere)
+                    .build(),
+            ),
+            sts: Arc::new(
+                aws_sdk_sts::Config::builder()
+                    .behavior_version(BehaviorVersion::latest())
+                    .endpoint_url(nowhere)
+                    .build(),
+            ),
             shared: None,
         }
     }
 
-    /// Organizations as this function's own role (a custom resource brings no caller
-    /// credentials): Lambda puts the role's credentials in the environment.
-    pub fn for_function(&self) -> Organizations {
-        let conf = self
-            .template
-            .to_builder()
-            .credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            )
-            .region(function_region())
-            .build();
-        Organizations::from_conf(conf)
+    /// The same, with this Account Management configuration (tests hand in a mocked one).
+    pub fn with_account(self, account: aws_sdk_account::Config) -> Clients {
+        Clients {
+            account: Arc::new(account),
+            ..self
+        }
     }
 
-    /// Organizations as the caller of a registry request (its credentials, its Region).
-    pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Organizations {
-        let credentials = Credentials::new(
+    /// The same, with this STS configuration (tests hand in a mocked one).
+    pub fn with_sts(self, sts: aws_sdk_sts::Config) -> Clients {
+        Clients {
+            sts: Arc::new(sts),
+            ..self
+        }
+    }
+
+    /// The services as this function's own role (a custom resource brings no caller
+    /// credentials): Lambda puts the role's credentials in the environment.
+    pub fn for_function(&self) -> Services {
+        let credentials = SharedCredentialsProvider::new(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+        self.services(credentials, function_region())
+    }
+
+    /// The services as the caller of a registry request (its credentials, its Region).
+    pub fn for_caller(&self, creds: &CallerCredentials, region: Option<&str>) -> Services {
+        let credentials = SharedCredentialsProvider::new(Credentials::new(
             creds.access_key_id.clone(),
             creds.secret_access_key.clone(),
             creds.session_token.clone(),
             None,
             "cloudformation-caller",
-        );
-        let conf = self
-            .template
-            .to_builder()
-            .credentials_provider(credentials)
-            // The SDK's endpoint rules map any region to its partition's global Organizations
-            // endpoint and signing region (us-east-1, us-gov-west-1, cn-northwest-1, ...).
-            .region(Region::new(region.unwrap_or("us-east-1").to_owned()))
-            .build();
-        Organizations::from_conf(conf)
+        ));
+        // The SDK's endpoint rules map any region to its partition's global Organizations and
+        // Account Management endpoints and signing regions (us-east-1, us-gov-west-1, ...);
+        // STS is regional.
+        self.services(
+            credentials,
+            Region::new(region.unwrap_or("us-east-1").to_owned()),
+        )
+    }
+
+    fn services(&self, credentials: SharedCredentialsProvider, region: Region) -> Services {
+        Services {
+            org: Organizations::from_conf(
+                self.organizations
+                    .to_builder()
+                    .credentials_provider(credentials.clone())
+                    .region(region.clone())
+                    .build(),
+            ),
+            account: AccountManagement::from_conf(
+                self.account
+                    .to_builder()
+                    .credentials_provider(credentials.clone())
+                    .region(region.clone())
+                    .build(),
+            ),
+            sts: Sts::from_conf(
+                self.sts
+                    .to_builder()
+                    .credentials_provider(credentials)
+                    .region(region)
+                    .build(),
+            ),
+        }
     }
 }
 

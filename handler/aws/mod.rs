@@ -1,6 +1,7 @@
 //! The AWS seams: the client factory, one module per service the handler calls, and the pure
 //! translation between the SDKs' types and the vocabulary.
 
+pub(crate) mod account;
 pub mod clients;
 pub(crate) mod error;
 pub(crate) mod lambda;
@@ -8,4 +9,5 @@ pub(crate) mod logs;
 pub(crate) mod metrics;
 pub(crate) mod organizations;
 pub(crate) mod response_url;
+pub(crate) mod sts;
 pub(crate) mod translate;

@@ -11,7 +11,7 @@ use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 
 use crate::aws::translate;
-use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
 use crate::vocab::observed::{AccountView, CreateStatus};
 
@@ -56,50 +56,19 @@ without_reason!(
     op::list_accounts::ListAccountsError,
     op::move_account::MoveAccountError,
     op::describe_create_account_status::DescribeCreateAccountStatusError,
-    op::list_create_account_status::ListCreateAccountStatusError
+    op::list_create_account_status::ListCreateAccountStatusError,
+    op::list_aws_service_access_for_organization::ListAWSServiceAccessForOrganizationError
 );
 
 fn classify<E>(op: &str, err: SdkError<E, HttpResponse>) -> HandlerError
 where
     E: ProvideErrorMetadata + ConstraintReason + std::error::Error + Send + Sync + 'static,
 {
-    match &err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            translate::service_error(
-                op,
-                e.code().unwrap_or("UnknownError"),
-                e.message().unwrap_or(""),
-                e.reason().as_deref(),
-                se.raw().status().as_u16(),
-            )
-        }
-        SdkError::TimeoutError(_) => HandlerError::retry(
-            RetryClass::Transient,
-            format!("Organizations {op}: timed out; the handler tries again"),
-        ),
-        SdkError::DispatchFailure(d) => HandlerError::retry(
-            RetryClass::Transient,
-            format!(
-                "Organizations {op}: could not reach the endpoint ({}); the handler tries again",
-                if d.is_io() {
-                    "I/O error"
-                } else if d.is_timeout() {
-                    "timeout"
-                } else {
-                    "connection failure"
-                }
-            ),
-        ),
-        SdkError::ResponseError(_) => HandlerError::retry(
-            RetryClass::Transient,
-            format!("Organizations {op}: unreadable response; the handler tries again"),
-        ),
-        _ => HandlerError::InternalFailure(format!(
-            "Organizations {op}: {}",
-            aws_smithy_types::error::display::DisplayErrorContext(&err)
-        )),
-    }
+    let reason = match &err {
+        SdkError::ServiceError(se) => se.err().reason(),
+        _ => None,
+    };
+    translate::classify("Organizations", op, err, reason.as_deref())
 }
 
 /// One caller's view of Organizations. Cloning shares the client.
@@ -171,6 +140,29 @@ impl Organizations {
                 "ListRoots returned a malformed root id {root:?}"
             ))
         })
+    }
+
+    /// The service principals with trusted access in the organization (the Account Management
+    /// API needs `account.amazonaws.com`).
+    pub async fn trusted_services(&self) -> Result<Vec<String>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_aws_service_access_for_organization()
+            .into_paginator()
+            .send();
+        let mut services = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| classify("ListAWSServiceAccessForOrganization", e))?;
+            services.extend(
+                page.enabled_service_principals()
+                    .iter()
+                    .filter_map(|s| s.service_principal().map(str::to_owned)),
+            );
+        }
+        Ok(services)
     }
 
     /// All tags of an account, through the SDK's paginator (which goes on past empty pages
@@ -463,7 +455,7 @@ mod tests {
             secret_access_key: "secret".into(),
             session_token: None,
         };
-        let org = clients.for_caller(&creds, Some(region));
+        let org = clients.for_caller(&creds, Some(region)).org;
         let conf = org.client.config();
         let params = Params::builder()
             .set_region(conf.region().map(|r| r.to_string()))

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_organizations::config::http::HttpResponse;
+use aws_sdk_organizations::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_organizations::types;
 use aws_smithy_types::date_time::Format;
 
@@ -130,9 +132,61 @@ pub fn sdk_tags(tags: &BTreeMap<String, String>) -> Result<Vec<types::Tag>, Hand
         .collect()
 }
 
+/// Classifies a failed call of `service` (Organizations, Account Management, STS): a service
+/// error by its code and reason, anything else as the transport failure it is.
+pub fn classify<E>(
+    service: &str,
+    op: &str,
+    err: SdkError<E, HttpResponse>,
+    reason: Option<&str>,
+) -> HandlerError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            service_error(
+                service,
+                op,
+                e.code().unwrap_or("UnknownError"),
+                e.message().unwrap_or(""),
+                reason,
+                se.raw().status().as_u16(),
+            )
+        }
+        SdkError::TimeoutError(_) => HandlerError::retry(
+            RetryClass::Transient,
+            format!("{service} {op}: timed out; the handler tries again"),
+        ),
+        SdkError::DispatchFailure(d) => HandlerError::retry(
+            RetryClass::Transient,
+            format!(
+                "{service} {op}: could not reach the endpoint ({}); the handler tries again",
+                if d.is_io() {
+                    "I/O error"
+                } else if d.is_timeout() {
+                    "timeout"
+                } else {
+                    "connection failure"
+                }
+            ),
+        ),
+        SdkError::ResponseError(_) => HandlerError::retry(
+            RetryClass::Transient,
+            format!("{service} {op}: unreadable response; the handler tries again"),
+        ),
+        _ => HandlerError::InternalFailure(format!(
+            "{service} {op}: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        )),
+    }
+}
+
 /// Classifies a service error by its code (and ConstraintViolationException reason). The
 /// service's own message is kept in ours.
 pub fn service_error(
+    service: &str,
     op: &str,
     code: &str,
     message: &str,
@@ -140,9 +194,9 @@ pub fn service_error(
     http_status: u16,
 ) -> HandlerError {
     let text = if message.is_empty() {
-        format!("Organizations {op}: {code}")
+        format!("{service} {op}: {code}")
     } else {
-        format!("Organizations {op}: {code}: {message}")
+        format!("{service} {op}: {code}: {message}")
     };
     match code {
         "AccessDeniedException" | "AccessDeniedForDependencyException" | "AccessDenied" => HandlerError::AccessDenied(text),
@@ -348,7 +402,14 @@ mod tests {
             ("SomethingNew", None, 400, C::GeneralServiceException, false),
         ];
         for (code, reason, http, want, retry) in cases {
-            let e = service_error("Op", code, "the service said so", reason, http);
+            let e = service_error(
+                "Organizations",
+                "Op",
+                code,
+                "the service said so",
+                reason,
+                http,
+            );
             assert_eq!(e.code(), want, "{code} {reason:?}");
             assert_eq!(e.retry_class().is_some(), retry, "{code} {reason:?}");
             assert!(e.to_string().contains("the service said so"), "{e}");
@@ -369,6 +430,7 @@ mod tests {
     #[test]
     fn a_removal_refused_during_the_wait_period_says_when_and_what_else_to_do() {
         let e = service_error(
+            "Organizations",
             "RemoveAccountFromOrganization",
             "ConstraintViolationException",
             "wait",

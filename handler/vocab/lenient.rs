@@ -20,6 +20,27 @@ pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     }
 }
 
+/// A whole number as CloudFormation may send it: 15, "15", or null/absent.
+pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let bad = |what: &Value| {
+        serde::de::Error::custom(format!("expected a whole number, found {}", kind(what)))
+    };
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| bad(&Value::Number(n))),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| bad(&Value::String(s))),
+        Some(other) => Err(bad(&other)),
+    }
+}
+
 /// Accepts true/false, "true"/"false" (any case) or null/absent (false).
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     match Option::<Value>::deserialize(d)? {

@@ -1,6 +1,7 @@
 //! The vocabulary every layer speaks: identifiers, the model and the desired state, an account
 //! as Organizations shows it, the schema, the errors and their codes.
 
+pub(crate) mod baseline;
 pub(crate) mod credentials;
 pub(crate) mod error;
 pub(crate) mod error_code;

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::vocab::baseline::{AlternateContacts, DeclaredRegions};
 use crate::vocab::error::HandlerError;
 use crate::vocab::lenient;
 use crate::vocab::schema::Schema;
@@ -15,7 +16,11 @@ pub const WRITE_ONLY: &[&str] = &[
     "RoleName",
     "IamUserAccessToBilling",
     "CreateGovCloudAccount",
+    "WaitUntilReady",
+    "ReadyTimeoutInMinutes",
 ];
+/// How long WaitUntilReady waits when the template does not say (ReadyTimeoutInMinutes).
+pub const DEFAULT_READY_MINUTES: u32 = 15;
 pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
 
 /// Tags whose keys start with this prefix are the handler's own bookkeeping: they are written
@@ -73,6 +78,24 @@ pub struct ResourceModel {
     pub deletion_mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_contacts: Option<AlternateContacts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_regions: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_regions: Option<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "opt_flag"
+    )]
+    pub wait_until_ready: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_u32"
+    )]
+    pub ready_timeout_in_minutes: Option<u32>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -327,6 +350,10 @@ pub struct CreateSettings {
     pub role_name: String,
     pub billing: BillingAccess,
     pub gov_cloud: bool,
+    /// WaitUntilReady: wait at most this many minutes for the new account to be usable.
+    /// Absent in contexts written before the wait existed, which then do not wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_within_minutes: Option<u32>,
 }
 
 /// Tag keys no template may declare and no update touches: AWS's own (`aws:`) and this
@@ -413,6 +440,12 @@ pub struct DesiredAccount {
     pub deletion: DeletionMode,
     /// The resource's own tags (not stack tags), by key.
     pub tags: BTreeMap<String, String>,
+    /// AlternateContacts, when the template declares the property (absent: never touched).
+    pub contacts: Option<AlternateContacts>,
+    /// EnabledRegions and DisabledRegions.
+    pub regions: DeclaredRegions,
+    /// WaitUntilReady: the longest wait, in minutes, for a new account to be usable.
+    pub ready_within_minutes: Option<u32>,
     /// The account id, when the model already names one (updates, callbacks).
     pub account_id: Option<AccountId>,
 }
@@ -489,6 +522,19 @@ impl DesiredAccount {
                 Some(s) => DeletionMode::from_property(s)?,
             },
             tags,
+            contacts: model.alternate_contacts.clone(),
+            regions: DeclaredRegions::new(
+                model.enabled_regions.as_deref().unwrap_or_default(),
+                model.disabled_regions.as_deref().unwrap_or_default(),
+            )?,
+            ready_within_minutes: match model.wait_until_ready {
+                Some(true) => Some(
+                    model
+                        .ready_timeout_in_minutes
+                        .unwrap_or(DEFAULT_READY_MINUTES),
+                ),
+                Some(false) | None => None,
+            },
             account_id: model
                 .account_id
                 .as_deref()
@@ -503,6 +549,7 @@ impl DesiredAccount {
             role_name: self.role_name.clone(),
             billing: self.billing,
             gov_cloud: self.gov_cloud,
+            ready_within_minutes: self.ready_within_minutes,
         }
     }
 
@@ -547,6 +594,11 @@ mod tests {
             create_gov_cloud_account: Some(true),
             deletion_mode: Some("a".into()),
             tags: Some(vec![]),
+            alternate_contacts: Some(Default::default()),
+            enabled_regions: Some(vec![]),
+            disabled_regions: Some(vec![]),
+            wait_until_ready: Some(true),
+            ready_timeout_in_minutes: Some(1),
             account_id: Some("a".into()),
             arn: Some("a".into()),
             joined_method: Some("a".into()),

@@ -55,6 +55,8 @@ const KNOWN_KEYWORDS: &[&str] = &[
     "additionalProperties",
     "required",
     "$ref",
+    "minimum",
+    "maximum",
 ];
 
 impl Schema {
@@ -173,6 +175,30 @@ impl Schema {
                     if !allowed.iter().any(|a| a.as_str() == Some(s.as_str())) {
                         let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
                         return fail(format!("{} is not one of {}", quote(&s), names.join(", ")));
+                    }
+                }
+                Ok(())
+            }
+            Some("integer") => {
+                let n = match value {
+                    Value::Number(n) => n.as_i64(),
+                    Value::String(s) => s.trim().parse::<i64>().ok(),
+                    _ => None,
+                };
+                let Some(n) = n else {
+                    return fail(format!(
+                        "expected a whole number, found {}",
+                        describe(value)
+                    ));
+                };
+                if let Some(min) = node.get("minimum").and_then(Value::as_i64) {
+                    if n < min {
+                        return fail(format!("{n} is less than {min}"));
+                    }
+                }
+                if let Some(max) = node.get("maximum").and_then(Value::as_i64) {
+                    if n > max {
+                        return fail(format!("{n} is more than {max}"));
                     }
                 }
                 Ok(())

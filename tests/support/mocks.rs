@@ -41,9 +41,41 @@ pub fn meta(code: &str, message: &str) -> ErrorMetadata {
     ErrorMetadata::builder().code(code).message(message).build()
 }
 
+/// Organizations answering by `rules`, and an Account Management API that knows no contacts
+/// (what READ finds on an account nobody gave any).
 pub fn clients(rules: &[&Rule]) -> Clients {
-    let client: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, rules);
-    Clients::from_config(client.config().clone())
+    let none = no_contacts();
+    clients_with(rules, &[&none], &[])
+}
+
+/// Organizations, Account Management and STS answering by their rules.
+pub fn clients_with(org: &[&Rule], account: &[&Rule], sts: &[&Rule]) -> Clients {
+    let org: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, org);
+    let account: aws_sdk_account::Client =
+        mock_client!(aws_sdk_account, RuleMode::MatchAny, account);
+    let sts: aws_sdk_sts::Client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts);
+    Clients::from_config(org.config().clone())
+        .with_account(account.config().clone())
+        .with_sts(sts.config().clone())
+}
+
+/// GetAlternateContact: never set (ResourceNotFoundException), for every kind.
+pub fn no_contacts() -> Rule {
+    use aws_sdk_account::operation::get_alternate_contact::GetAlternateContactError;
+    use aws_sdk_account::types::error::ResourceNotFoundException;
+    mock!(aws_sdk_account::Client::get_alternate_contact).then_error(|| {
+        GetAlternateContactError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("No contact of that type was found.")
+                .meta(
+                    aws_sdk_account::error::ErrorMetadata::builder()
+                        .code("ResourceNotFoundException")
+                        .build(),
+                )
+                .build()
+                .expect("a message is all it needs"),
+        )
+    })
 }
 
 pub fn request(action: &str, props: Value, ctx: Option<Value>) -> Value {

@@ -192,6 +192,12 @@ impl Moto {
         self.control("/_local_org/stats", None).await["calls"].clone()
     }
 
+    /// The alternate contacts and Region statuses the local Account Management API holds, by
+    /// account: `{"<id>": {"contacts": {"BILLING": {...}}, "regions": {"af-south-1": "ENABLED"}}}`.
+    pub async fn account_baselines(&self) -> Value {
+        self.control("/_local_org/accounts", None).await
+    }
+
     /// How many faults of each kind (throttle, error, lost) the endpoint injected.
     pub async fn faults(&self) -> Value {
         self.control("/_local_org/stats", None).await["faults"].clone()
@@ -307,8 +313,9 @@ pub async fn run_driver_with(
 ) -> Outcome {
     {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-driver"))
-            .args(&args)
+            // No waiting between callbacks unless the test's own --time-scale says otherwise.
             .args(["--time-scale", "0"])
+            .args(&args)
             .envs(envs.iter().copied())
             .env("AWS_ENDPOINT_URL", &endpoint)
             .env_remove("AWS_ACCESS_KEY_ID")
@@ -348,6 +355,17 @@ pub struct Org {
 }
 
 impl Org {
+    /// Enables trusted access for the Account Management API (account.amazonaws.com), which
+    /// alternate contacts and Regions of member accounts need.
+    pub async fn enable_account_management(&self) {
+        self.client
+            .enable_aws_service_access()
+            .service_principal("account.amazonaws.com")
+            .send()
+            .await
+            .expect("enable trusted access");
+    }
+
     pub async fn parent_of(&self, account: &str) -> String {
         let out = self
             .client

@@ -319,7 +319,7 @@ async fn work(
         cap.min(service_left(started, req.service_timeout)),
         deadline,
     );
-    let org = clients.for_function();
+    let services = clients.for_function();
     let mut view = req.view.clone();
     let mut account_id = req.account_id.as_ref().map(|a| a.as_str().to_owned());
     // A Create without its AccountId yet answers with the request in flight, if any, so that
@@ -331,7 +331,7 @@ async fn work(
         Write::Update | Write::Delete => unchanged.clone(),
     };
     loop {
-        let inv = Invocation::new(&view, org.clone(), req.seed, budget);
+        let inv = Invocation::new(&view, services.clone(), req.seed, budget);
         tracing::info!(
             stage = context.stage_name(),
             attempt = context.attempt(),

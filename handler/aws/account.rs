@@ -1,0 +1,196 @@
+//! The seam to the Account Management API (`account`): a member account's alternate contacts
+//! and Regions, called from the management account with the member's AccountId and the
+//! request's credentials (the caller's for the registry type, the function's own role for a
+//! custom resource). Every call comes back as our types or a classified HandlerError.
+
+use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
+use aws_sdk_account::{Client, Config};
+
+use crate::aws::translate;
+use crate::vocab::baseline::{Contact, ContactType, RegionName, RegionStatus};
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::AccountId;
+
+const SERVICE: &str = "Account Management";
+
+/// One caller's view of the Account Management API. Cloning shares the client.
+#[derive(Clone)]
+pub struct AccountManagement {
+    client: Client,
+}
+
+fn api_type(kind: ContactType) -> AlternateContactType {
+    match kind {
+        ContactType::Billing => AlternateContactType::Billing,
+        ContactType::Operations => AlternateContactType::Operations,
+        ContactType::Security => AlternateContactType::Security,
+    }
+}
+
+impl AccountManagement {
+    /// A client from a finished configuration (the client factory's).
+    pub(crate) fn from_conf(conf: Config) -> AccountManagement {
+        AccountManagement {
+            client: Client::from_conf(conf),
+        }
+    }
+
+    /// The account's contact of one kind; None when none was ever set (ResourceNotFound).
+    pub async fn contact(
+        &self,
+        id: &AccountId,
+        kind: ContactType,
+    ) -> Result<Option<Contact>, HandlerError> {
+        let answer = self
+            .client
+            .get_alternate_contact()
+            .account_id(id.as_str())
+            .alternate_contact_type(api_type(kind))
+            .send()
+            .await;
+        match answer {
+            Ok(out) => Ok(out.alternate_contact().map(|c| Contact {
+                name: c.name().unwrap_or_default().to_owned(),
+                title: c.title().unwrap_or_default().to_owned(),
+                email_address: c.email_address().unwrap_or_default().to_owned(),
+                phone_number: c.phone_number().unwrap_or_default().to_owned(),
+            })),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(translate::classify(SERVICE, "GetAlternateContact", e, None)),
+        }
+    }
+
+    /// Sets the account's contact of one kind (PutAlternateContact replaces it whole).
+    pub async fn put_contact(
+        &self,
+        id: &AccountId,
+        kind: ContactType,
+        contact: &Contact,
+    ) -> Result<(), HandlerError> {
+        self.client
+            .put_alternate_contact()
+            .account_id(id.as_str())
+            .alternate_contact_type(api_type(kind))
+            .name(&contact.name)
+            .title(&contact.title)
+            .email_address(&contact.email_address)
+            .phone_number(&contact.phone_number)
+            .send()
+            .await
+            .map_err(|e| translate::classify(SERVICE, "PutAlternateContact", e, None))?;
+        Ok(())
+    }
+
+    /// Deletes the account's contact of one kind; one already gone is what was wanted.
+    pub async fn delete_contact(
+        &self,
+        id: &AccountId,
+        kind: ContactType,
+    ) -> Result<(), HandlerError> {
+        match self
+            .client
+            .delete_alternate_contact()
+            .account_id(id.as_str())
+            .alternate_contact_type(api_type(kind))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(translate::classify(
+                SERVICE,
+                "DeleteAlternateContact",
+                e,
+                None,
+            )),
+        }
+    }
+
+    /// Where a Region stands for the account.
+    pub async fn region_status(
+        &self,
+        id: &AccountId,
+        region: &RegionName,
+    ) -> Result<RegionStatus, HandlerError> {
+        let out = self
+            .client
+            .get_region_opt_status()
+            .account_id(id.as_str())
+            .region_name(region.as_str())
+            .send()
+            .await
+            .map_err(|e| translate::classify(SERVICE, "GetRegionOptStatus", e, None))?;
+        match out.region_opt_status() {
+            Some(RegionOptStatus::Enabled) => Ok(RegionStatus::Enabled),
+            Some(RegionOptStatus::Enabling) => Ok(RegionStatus::Enabling),
+            Some(RegionOptStatus::Disabling) => Ok(RegionStatus::Disabling),
+            Some(RegionOptStatus::Disabled) => Ok(RegionStatus::Disabled),
+            Some(RegionOptStatus::EnabledByDefault) => Ok(RegionStatus::EnabledByDefault),
+            other => Err(HandlerError::GeneralServiceException(format!(
+                "{SERVICE} GetRegionOptStatus: {region} has a status this handler does not know ({other:?})"
+            ))),
+        }
+    }
+
+    /// Asks for the Region to be enabled. A Region being disabled (ConflictException) is
+    /// waited out; the caller reads the status first, so a ValidationException (already on) is
+    /// a real refusal.
+    pub async fn enable_region(
+        &self,
+        id: &AccountId,
+        region: &RegionName,
+    ) -> Result<(), HandlerError> {
+        match self
+            .client
+            .enable_region()
+            .account_id(id.as_str())
+            .region_name(region.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => {
+                Err(HandlerError::retry(
+                    RetryClass::Contention,
+                    format!("{region} is still being disabled for account {id}; enabling it once that is done"),
+                ))
+            }
+            Err(e) => Err(translate::classify(SERVICE, "EnableRegion", e, None)),
+        }
+    }
+
+    /// Asks for the Region to be disabled; one still being enabled is waited out.
+    pub async fn disable_region(
+        &self,
+        id: &AccountId,
+        region: &RegionName,
+    ) -> Result<(), HandlerError> {
+        match self
+            .client
+            .disable_region()
+            .account_id(id.as_str())
+            .region_name(region.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => {
+                Err(HandlerError::retry(
+                    RetryClass::Contention,
+                    format!("{region} is still being enabled for account {id}; disabling it once that is done"),
+                ))
+            }
+            Err(e) => Err(translate::classify(SERVICE, "DisableRegion", e, None)),
+        }
+    }
+}

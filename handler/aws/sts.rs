@@ -1,0 +1,119 @@
+//! The seam to STS, for one question: can a new account be used yet? The request's credentials
+//! assume the account's role (RoleName, which Organizations creates trusting the management
+//! account), and the assumed session asks GetCallerIdentity. Fresh accounts refuse for 30
+//! seconds to minutes after their creation SUCCEEDED (public reports: terraform-provider-aws
+//! #15654, org-formation) with the errors below; those mean "not yet", anything else is a
+//! failure of its own.
+
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::ProvideErrorMetadata;
+use aws_sdk_sts::{Client, Config};
+
+use crate::aws::translate;
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::AccountId;
+
+const SERVICE: &str = "STS";
+
+/// What a fresh account answers until it can be used.
+const NOT_YET: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "InvalidClientTokenId",
+    "OptInRequired",
+    "RegionDisabledException",
+    "SubscriptionRequiredException",
+];
+
+/// The answer to "can the account be used yet?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// The role was assumed and the session is the account's.
+    Usable,
+    /// Not yet: what the account answered.
+    NotYet(String),
+}
+
+/// One caller's view of STS. Cloning shares the configuration.
+#[derive(Clone)]
+pub struct Sts {
+    conf: Config,
+}
+
+impl Sts {
+    /// STS with a finished configuration (the client factory's).
+    pub(crate) fn from_conf(conf: Config) -> Sts {
+        Sts { conf }
+    }
+
+    /// Assumes `role_name` in `account` and asks who the session is.
+    pub async fn readiness(
+        &self,
+        partition: &str,
+        account: &AccountId,
+        role_name: &str,
+    ) -> Result<Readiness, HandlerError> {
+        let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
+        let assumed = Client::from_conf(self.conf.clone())
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("cfn-organizations-account-ready")
+            .duration_seconds(900)
+            .send()
+            .await;
+        let creds = match assumed {
+            Ok(out) => match out.credentials() {
+                Some(c) => Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_owned()),
+                    None,
+                    "readiness-check",
+                ),
+                None => {
+                    return Err(HandlerError::GeneralServiceException(format!(
+                        "{SERVICE} AssumeRole of {role_arn} answered without credentials"
+                    )))
+                }
+            },
+            Err(e) => return not_yet_or_failure("AssumeRole", &role_arn, e),
+        };
+        let session = self.conf.to_builder().credentials_provider(creds).build();
+        match Client::from_conf(session)
+            .get_caller_identity()
+            .send()
+            .await
+        {
+            Ok(out) if out.account() == Some(account.as_str()) => Ok(Readiness::Usable),
+            Ok(out) => Ok(Readiness::NotYet(format!(
+                "the session of {role_arn} is account {}, not {account}",
+                out.account().unwrap_or("(none)")
+            ))),
+            Err(e) => not_yet_or_failure("GetCallerIdentity", &role_arn, e),
+        }
+    }
+}
+
+fn not_yet_or_failure<E>(
+    op: &str,
+    role_arn: &str,
+    e: aws_sdk_sts::error::SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
+) -> Result<Readiness, HandlerError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
+    if NOT_YET.contains(&code) {
+        let message = e.as_service_error().and_then(|s| s.message()).unwrap_or("");
+        return Ok(Readiness::NotYet(format!(
+            "{op} of {role_arn}: {code}: {message}"
+        )));
+    }
+    match translate::classify(SERVICE, op, e, None) {
+        // A failure that retrying may mend is "not yet" too: the wait is bounded anyway.
+        retryable if retryable.retry_class().is_some() => {
+            Ok(Readiness::NotYet(retryable.to_string()))
+        }
+        failure => Err(failure),
+    }
+}
