@@ -417,7 +417,7 @@ async fn the_driver_plays_a_custom_resource_fixture_end_to_end() {
 fn the_sam_function_is_allowed_exactly_the_schema_permissions_and_to_invoke_itself_under_any_stack_name(
 ) {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(root.join(".venv/bin/python"))
+    let out = std::process::Command::new(support::venv("python", "LOCAL_ORG_PYTHON"))
         .arg(root.join("scripts/template_json.py"))
         .arg(root.join("sam-template.yaml"))
         .output()

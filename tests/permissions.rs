@@ -441,3 +441,21 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     }
     assert_eq!(delete, permissions("delete"));
 }
+
+#[test]
+fn the_execution_role_grants_exactly_every_handler_permission() {
+    // resource-role.yaml is the role `cfn submit` creates for the type: the union of the
+    // handlers' permissions, nothing more.
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let role = std::fs::read_to_string(root.join("resource-role.yaml")).unwrap();
+    let granted: BTreeSet<String> = role
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- \"")?.strip_suffix('"'))
+        .map(str::to_owned)
+        .collect();
+    let needed: BTreeSet<String> = ["create", "read", "update", "delete", "list"]
+        .into_iter()
+        .flat_map(permissions)
+        .collect();
+    assert_eq!(granted, needed);
+}

@@ -41,13 +41,39 @@ pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error>
     }
 }
 
-/// Accepts true/false, "true"/"false" (any case) or null/absent (false).
+/// The one rule for a boolean written as text, as CloudFormation sends custom-resource
+/// properties and sometimes protocol fields: "true" or "false", any case, spaces around.
+pub fn boolean_text(s: &str) -> Option<bool> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// An optional boolean property: true/false, their text (`boolean_text`), or null/absent.
+pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(Value::String(s)) if boolean_text(&s).is_some() => Ok(boolean_text(&s)),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "expected true or false, found {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// A protocol flag: true/false, their text, or null/absent/empty (false).
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") || s.is_empty() => Ok(false),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(false),
+        Some(Value::String(s)) if boolean_text(&s).is_some() => Ok(boolean_text(&s) == Some(true)),
         Some(other) => Err(serde::de::Error::custom(format!(
             "expected a boolean, found {}",
             kind(&other)
@@ -106,6 +132,31 @@ pub fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_as_text_follow_one_rule_everywhere() {
+        for (text, want) in [
+            ("true", Some(true)),
+            (" TRUE ", Some(true)),
+            ("False", Some(false)),
+            ("yes", None),
+            ("", None),
+        ] {
+            assert_eq!(boolean_text(text), want, "{text:?}");
+        }
+        #[derive(serde::Deserialize)]
+        struct Flags {
+            #[serde(default, deserialize_with = "opt_flag")]
+            opt: Option<bool>,
+            #[serde(default, deserialize_with = "flag")]
+            flag: bool,
+        }
+        let f: Flags = serde_json::from_str(r#"{"opt": "True", "flag": " true"}"#).unwrap();
+        assert_eq!((f.opt, f.flag), (Some(true), true));
+        let f: Flags = serde_json::from_str(r#"{"flag": ""}"#).unwrap();
+        assert_eq!((f.opt, f.flag), (None, false));
+        assert!(serde_json::from_str::<Flags>(r#"{"opt": "maybe"}"#).is_err());
+    }
 
     #[test]
     fn quote_cuts_huge_values_short() {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::vocab::baseline::{AlternateContacts, DeclaredRegions};
@@ -67,7 +67,7 @@ pub struct ResourceModel {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_flag"
+        deserialize_with = "lenient::opt_flag"
     )]
     pub create_gov_cloud_account: Option<bool>,
     #[serde(
@@ -87,7 +87,7 @@ pub struct ResourceModel {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "opt_flag"
+        deserialize_with = "lenient::opt_flag"
     )]
     pub wait_until_ready: Option<bool>,
     #[serde(
@@ -138,16 +138,6 @@ pub struct ResourceModel {
         deserialize_with = "lenient::opt_string"
     )]
     pub gov_cloud_account_id: Option<String>,
-}
-
-fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(b)),
-        Some(Value::String(s)) if s == "true" => Ok(Some(true)),
-        Some(Value::String(s)) if s == "false" => Ok(Some(false)),
-        Some(_) => Err(serde::de::Error::custom("expected true or false")),
-    }
 }
 
 impl ResourceModel {

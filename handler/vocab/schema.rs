@@ -10,7 +10,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::vocab::error_code::HandlerErrorCode;
-use crate::vocab::lenient::{kind, quote};
+use crate::vocab::lenient::{self, kind, quote};
 
 /// The resource schema, embedded at build time.
 pub const SCHEMA_JSON: &str = include_str!("../../schema/aws-organizations-account.json");
@@ -205,7 +205,7 @@ impl Schema {
             }
             Some("boolean") => match value {
                 Value::Bool(_) => Ok(()),
-                Value::String(s) if s == "true" || s == "false" => Ok(()),
+                Value::String(s) if lenient::boolean_text(s).is_some() => Ok(()),
                 other => fail(format!("expected true or false, found {}", describe(other))),
             },
             Some("array") => {

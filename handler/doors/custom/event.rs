@@ -19,7 +19,9 @@ use crate::account::stages::{CallbackContext, Context, CreateStage, DeleteStage}
 use crate::account::step::Request;
 use crate::vocab::error::HandlerError;
 use crate::vocab::identity::fnv1a;
+use crate::vocab::lenient;
 use crate::vocab::model::{AccountId, CreateAccountRequestId};
+use crate::vocab::schema::Schema;
 
 /// The key under which the state travels to a later invocation (the self-invoke's payload, or
 /// onEvent's answer that the CDK framework spreads into each isComplete request).
@@ -325,12 +327,22 @@ pub fn schema_properties(
             }
         }
     };
-    if let Some(Value::String(s)) = props.get("CreateGovCloudAccount") {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "true" => props.insert("CreateGovCloudAccount".into(), Value::Bool(true)),
-            "false" => props.insert("CreateGovCloudAccount".into(), Value::Bool(false)),
-            _ => None,
-        };
+    // Booleans arrive as text; the schema says which properties are booleans.
+    for (name, spec) in Schema::get().raw()["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        if spec["type"] != "boolean" {
+            continue;
+        }
+        if let Some(b) = props
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(lenient::boolean_text)
+        {
+            props.insert(name.clone(), Value::Bool(b));
+        }
     }
     Ok((props, timeout))
 }
