@@ -19,9 +19,10 @@ deleting a missing contact succeeds) and no Regions at all. Here, as in AWS:
   ConflictException. At most 6 opt requests run per account (the Account Management quota; the
   seventh is TooManyRequestsException, and so is a second EnableRegion or DisableRegion for one
   account within a second, the documented rate).
-- A new member account refuses AssumeRole for `ready_seconds` after its creation (AWS gives
-  AccessDenied for 30 s to minutes after SUCCEEDED), and a role that does not exist in the
-  account can never be assumed (moto assumes any ARN).
+- A member account created through the organization refuses AssumeRole for `ready_seconds`
+  after its creation (AWS gives AccessDenied for 30 s to minutes after SUCCEEDED), and a role
+  that does not exist in it can never be assumed (moto assumes any ARN; roles of other accounts
+  keep that leniency).
 """
 
 from __future__ import annotations
@@ -126,10 +127,12 @@ class AccountManagement:
         if not match:
             return None
         account_id, role_name = match.groups()
-        if account_id not in organization_accounts():
-            return None
+        # Only accounts created through this organization: other roles (the contract suite's
+        # log-delivery role in the management account) keep moto's leniency.
         created = self.created_at.get(account_id)
-        if created is not None and time.time() < created + self.settings.ready_seconds:
+        if created is None or account_id not in organization_accounts():
+            return None
+        if time.time() < created + self.settings.ready_seconds:
             return (f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn} "
                     "(the account was created moments ago and is not ready yet)")
         from moto.iam import iam_backends
