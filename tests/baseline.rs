@@ -342,3 +342,98 @@ async fn a_custom_resource_declares_the_baseline_and_answers_once_the_account_is
     assert!(live["contacts"].get("SECURITY").is_none(), "{live}");
     assert_eq!(live["contacts"]["BILLING"]["Name"], "Bill", "{live}");
 }
+
+/// The SDK boundary: an update's Region stage against a mocked Account Management API whose
+/// Regions are all DISABLED, with EnableRegion answering `enable`.
+async fn converge_once(
+    regions: &[&str],
+    enable: aws_smithy_mocks::Rule,
+) -> (
+    organizations_account_handler::doors::registry::protocol::ProgressEvent,
+    usize,
+) {
+    use aws_sdk_account::operation::get_region_opt_status::GetRegionOptStatusOutput;
+    use aws_sdk_account::types::RegionOptStatus;
+    use aws_smithy_mocks::mock;
+    use organizations_account_handler::doors::registry::dispatch::handle;
+    use support::mocks::{clients_with, no_contacts, request, ACCOUNT};
+
+    let status =
+        mock!(aws_sdk_account::Client::get_region_opt_status).then_compute_output(|input| {
+            GetRegionOptStatusOutput::builder()
+                .region_name(input.region_name().unwrap_or_default())
+                .region_opt_status(RegionOptStatus::Disabled)
+                .build()
+        });
+    let contacts = no_contacts();
+    let c = clients_with(&[], &[&status, &enable, &contacts], &[]);
+    let props = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com",
+        "EnabledRegions": regions});
+    let ctx =
+        json!({"version": 1, "stage": {"name": "convergeUpdatedRegions", "accountId": ACCOUNT}});
+    let event = handle(&c, request("UPDATE", props, Some(ctx))).await;
+    (event, enable.num_calls())
+}
+
+// start_paused: the second-apart EnableRegion requests wait on tokio's clock.
+#[tokio::test(start_paused = true)]
+async fn at_most_six_regions_are_requested_at_once_and_the_rest_wait_for_a_slot() {
+    use aws_sdk_account::operation::enable_region::EnableRegionOutput;
+    let enable = aws_smithy_mocks::mock!(aws_sdk_account::Client::enable_region)
+        .then_output(|| EnableRegionOutput::builder().build());
+    let eight = [
+        "af-south-1",
+        "ap-east-1",
+        "ap-south-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ca-west-1",
+        "eu-central-2",
+        "eu-south-1",
+    ];
+    let (event, enabled) = converge_once(&eight, enable).await;
+    assert_eq!(enabled, 6, "{event:?}");
+    let message = event.message().unwrap_or_default();
+    assert_eq!(
+        event.status(),
+        organizations_account_handler::doors::registry::protocol::Status::InProgress
+    );
+    assert_eq!(
+        message
+            .matches("waiting for one of 6 opt request slots")
+            .count(),
+        2,
+        "{message}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_region_still_changing_the_other_way_is_waited_out_not_failed() {
+    use aws_sdk_account::operation::enable_region::EnableRegionError;
+    use aws_sdk_account::types::error::ConflictException;
+    let enable = aws_smithy_mocks::mock!(aws_sdk_account::Client::enable_region).then_error(|| {
+        EnableRegionError::ConflictException(
+            ConflictException::builder()
+                .message("af-south-1 is being disabled")
+                .meta(
+                    aws_sdk_account::error::ErrorMetadata::builder()
+                        .code("ConflictException")
+                        .build(),
+                )
+                .build()
+                .expect("a message is all it needs"),
+        )
+    });
+    let (event, calls) = converge_once(&["af-south-1"], enable).await;
+    assert_eq!(calls, 1);
+    assert_eq!(
+        event.status(),
+        organizations_account_handler::doors::registry::protocol::Status::InProgress,
+        "{event:?}"
+    );
+    let message = event.message().unwrap_or_default();
+    assert!(
+        message.contains("still changing the other way"),
+        "{message}"
+    );
+}

@@ -3,6 +3,8 @@
 //! request's credentials (the caller's for the registry type, the function's own role for a
 //! custom resource). Every call comes back as our types or a classified HandlerError.
 
+use aws_sdk_account::config::http::HttpResponse;
+use aws_sdk_account::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
 use aws_sdk_account::{Client, Config};
 
@@ -142,55 +144,67 @@ impl AccountManagement {
         }
     }
 
-    /// Asks for the Region to be enabled. A Region being disabled (ConflictException) is
-    /// waited out; the caller reads the status first, so a ValidationException (already on) is
-    /// a real refusal.
+    /// Asks for the Region to be enabled. The caller reads the status first, so a
+    /// ValidationException (already on) is a real refusal.
     pub async fn enable_region(
         &self,
         id: &AccountId,
         region: &RegionName,
     ) -> Result<(), HandlerError> {
-        match self
+        let sent = self
             .client
             .enable_region()
             .account_id(id.as_str())
             .region_name(region.as_str())
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => {
-                Err(HandlerError::retry(
-                    RetryClass::Contention,
-                    format!("{region} is still being disabled for account {id}; enabling it once that is done"),
-                ))
-            }
-            Err(e) => Err(translate::classify(SERVICE, "EnableRegion", e, None)),
-        }
+            .await;
+        sent.map(|_| ()).map_err(|e| {
+            let conflict = e
+                .as_service_error()
+                .is_some_and(|s| s.is_conflict_exception());
+            opt_refused("EnableRegion", e, conflict, id, region)
+        })
     }
 
-    /// Asks for the Region to be disabled; one still being enabled is waited out.
+    /// Asks for the Region to be disabled.
     pub async fn disable_region(
         &self,
         id: &AccountId,
         region: &RegionName,
     ) -> Result<(), HandlerError> {
-        match self
+        let sent = self
             .client
             .disable_region()
             .account_id(id.as_str())
             .region_name(region.as_str())
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => {
-                Err(HandlerError::retry(
-                    RetryClass::Contention,
-                    format!("{region} is still being enabled for account {id}; disabling it once that is done"),
-                ))
-            }
-            Err(e) => Err(translate::classify(SERVICE, "DisableRegion", e, None)),
-        }
+            .await;
+        sent.map(|_| ()).map_err(|e| {
+            let conflict = e
+                .as_service_error()
+                .is_some_and(|s| s.is_conflict_exception());
+            opt_refused("DisableRegion", e, conflict, id, region)
+        })
     }
+}
+
+/// A refused EnableRegion or DisableRegion. ConflictException means the opposite transition is
+/// still under way (enabling a Region being disabled, or the reverse): waited out.
+fn opt_refused<E>(
+    op: &str,
+    e: SdkError<E, HttpResponse>,
+    conflict: bool,
+    id: &AccountId,
+    region: &RegionName,
+) -> HandlerError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if conflict {
+        return HandlerError::retry(
+            RetryClass::Contention,
+            format!("{op}: {region} is still changing the other way for account {id}; trying again once that is done"),
+        );
+    }
+    translate::classify(SERVICE, op, e, None)
 }
