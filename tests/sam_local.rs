@@ -105,7 +105,25 @@ fn assert_docker_ready() {
 /// `sam local start-lambda`: the Lambda Invoke API with warm containers of every function.
 struct StartLambda {
     endpoint: String,
-    _sam: Child,
+    sam: Child,
+}
+
+impl Drop for StartLambda {
+    fn drop(&mut self) {
+        // A SIGKILL (kill_on_drop) leaves SAM's warm containers running; on SIGINT, as on
+        // Ctrl+C, SAM stops and removes them itself before it exits.
+        let Some(pid) = self.sam.id() else { return };
+        let _ = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.sam.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
 }
 
 impl StartLambda {
@@ -150,7 +168,7 @@ impl StartLambda {
         }
         StartLambda {
             endpoint: format!("http://127.0.0.1:{port}"),
-            _sam: sam,
+            sam,
         }
     }
 
