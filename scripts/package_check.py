@@ -47,7 +47,7 @@ def check_role(package, schema):
     assert own in text, f"{role} does not trust CloudFormation for {own}"
     others = set(re.findall(r"type/resource/([A-Za-z0-9-]+)/", text)) - {type_name.replace("::", "-")}
     assert not others, f"{role} trusts other types too: {others}"
-    allowed = set(re.findall(r'"(organizations:[A-Za-z]+)"', text))
+    allowed = set(re.findall(r'"([a-z0-9-]+:[A-Za-z]+)"', text))
     wanted = {p for h in schema["handlers"].values() for p in h["permissions"]}
     assert allowed == wanted, f"{role} allows {sorted(allowed ^ wanted)} unlike the schema"
 
