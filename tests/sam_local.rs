@@ -50,7 +50,7 @@ fn local_template(dir: &Path) -> PathBuf {
     template["Globals"]["Function"]["CodeUri"] = json!("code");
     let variables = &mut template["Globals"]["Function"]["Environment"]["Variables"];
     variables["AWS_ENDPOINT_URL"] = json!("");
-    variables["CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS"] = json!("");
+    variables["CUSTOM_RESOURCE_RESPONSE_HOSTS"] = json!("");
     let mut functions = 0;
     for resource in template["Resources"].as_object_mut().unwrap().values_mut() {
         if resource["Type"] == "AWS::Serverless::Function" {
@@ -78,7 +78,7 @@ fn env_vars(dir: &Path, moto: &Moto) -> PathBuf {
     let path = dir.join("env.json");
     let vars = json!({"Parameters": {
         "AWS_ENDPOINT_URL": moto.endpoint,
-        "CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS": host_of(&moto.endpoint),
+        "CUSTOM_RESOURCE_RESPONSE_HOSTS": host_of(&moto.endpoint),
         "RUST_LOG": "info",
     }});
     std::fs::write(&path, vars.to_string()).unwrap();

@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use crate::account::step::Invocation;
+use crate::aws::ownership::Owned;
 use crate::vocab::baseline::{
     AlternateContacts, ContactType, DeclaredRegions, RegionName, RegionStatus,
 };
 use crate::vocab::error::HandlerError;
-use crate::vocab::model::AccountId;
 
 /// The service principal whose trusted access the Account Management API needs.
 pub const ACCOUNT_SERVICE: &str = "account.amazonaws.com";
@@ -25,17 +25,17 @@ const REGION_REQUEST_SPACING: Duration = Duration::from_millis(1100);
 /// template declared and this one does not; one already gone is fine).
 pub async fn apply_contacts(
     inv: &Invocation<'_>,
-    id: &AccountId,
+    owned: &Owned,
     desired: &AlternateContacts,
     removed: &[ContactType],
 ) -> Result<(), HandlerError> {
     for kind in ContactType::ALL {
         if let Some(contact) = desired.get(kind) {
-            inv.account.put_contact(id, kind, contact).await?;
+            inv.account.put_contact(owned, kind, contact).await?;
         }
     }
     for kind in removed {
-        inv.account.delete_contact(id, *kind).await?;
+        inv.account.delete_contact(owned, *kind).await?;
     }
     Ok(())
 }
@@ -46,12 +46,12 @@ pub async fn apply_contacts(
 /// AccessDeniedException).
 pub async fn live_contacts(
     inv: &Invocation<'_>,
-    id: &AccountId,
+    owned: &Owned,
 ) -> Result<Option<AlternateContacts>, HandlerError> {
     let (billing, operations, security) = tokio::join!(
-        inv.account.contact(id, ContactType::Billing),
-        inv.account.contact(id, ContactType::Operations),
-        inv.account.contact(id, ContactType::Security),
+        inv.account.contact(owned, ContactType::Billing),
+        inv.account.contact(owned, ContactType::Operations),
+        inv.account.contact(owned, ContactType::Security),
     );
     let mut contacts = AlternateContacts::default();
     for (kind, answer) in [
@@ -85,7 +85,7 @@ pub enum Regions {
 /// Nothing outside DisabledRegions is ever disabled.
 pub async fn converge_regions(
     inv: &Invocation<'_>,
-    id: &AccountId,
+    owned: &Owned,
     declared: &DeclaredRegions,
 ) -> Result<Regions, HandlerError> {
     let mut statuses = Vec::new();
@@ -95,7 +95,7 @@ pub async fn converge_regions(
         .map(|r| (r, true))
         .chain(declared.disabled.iter().map(|r| (r, false)))
     {
-        statuses.push((region, enable, inv.account.region_status(id, region).await?));
+        statuses.push((region, enable, inv.account.region_status(owned, region).await?));
     }
     let mut in_flight = statuses
         .iter()
@@ -131,10 +131,10 @@ pub async fn converge_regions(
             tokio::time::sleep(REGION_REQUEST_SPACING).await;
         }
         if enable {
-            inv.account.enable_region(id, region).await?;
+            inv.account.enable_region(owned, region).await?;
             pending.push(format!("{region} ENABLING (requested)"));
         } else {
-            inv.account.disable_region(id, region).await?;
+            inv.account.disable_region(owned, region).await?;
             pending.push(format!("{region} DISABLING (requested)"));
         }
         requested_any = true;
@@ -151,7 +151,7 @@ pub async fn converge_regions(
 /// on their way). A Region changed by hand drops out, so drift detection sees it.
 pub async fn live_regions(
     inv: &Invocation<'_>,
-    id: &AccountId,
+    owned: &Owned,
     enabled: &[String],
     disabled: &[String],
 ) -> Result<(Vec<String>, Vec<String>), HandlerError> {
@@ -160,7 +160,7 @@ pub async fn live_regions(
         let region = RegionName::parse(r)?;
         if inv
             .account
-            .region_status(id, &region)
+            .region_status(owned, &region)
             .await?
             .counts_as_enabled()
         {
@@ -171,7 +171,7 @@ pub async fn live_regions(
     for r in disabled {
         let region = RegionName::parse(r)?;
         if matches!(
-            inv.account.region_status(id, &region).await?,
+            inv.account.region_status(owned, &region).await?,
             RegionStatus::Disabled | RegionStatus::Disabling
         ) {
             off.push(r.clone());

@@ -31,13 +31,14 @@ use crate::account::read;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::CreateRequest;
+use crate::aws::ownership::{Owned, Purpose};
 use crate::aws::sts::Readiness;
 use crate::aws::translate;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{
     check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
 };
-use crate::vocab::observed::{split_tags, Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
+use crate::vocab::observed::{Bookkeeping, CreateState, CreateStatus, TAG_RECORD};
 
 /// Where a CREATE stands.
 type Ctx = Context<CreateStage>;
@@ -56,7 +57,12 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
         &desired.effective_tags(&inv.request.stack_tags),
         &inv.request.stack_tags,
     )?;
-    let model = inv.incoming_model()?;
+    // The ids in the model a callback or hand-off carries are hints: an AccountId goes out (to
+    // CloudFormation, a PhysicalResourceId, Data) only once its record was read and names this
+    // declaration (`proven` below, or the check after the creation succeeded).
+    let mut model = inv.incoming_model()?;
+    model.account_id = None;
+    model.gov_cloud_account_id = None;
     match &ctx.stage {
         CreateStage::StartCreate { settings } => {
             // The first call's properties still carry the write-only values; keep them.
@@ -91,11 +97,12 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
             account_id,
             settings,
         } => {
+            let owned = proven(inv, account_id, &mut model).await?;
             let contacts = desired.contacts.clone().unwrap_or_default();
-            if let Err(e) = baseline::apply_contacts(inv, account_id, &contacts, &[]).await {
+            if let Err(e) = baseline::apply_contacts(inv, &owned, &contacts, &[]).await {
                 return Err(baseline::explain_denial(inv, e).await);
             }
-            let next = after(inv, desired, Phase::Contacts, account_id, settings).await?;
+            let next = after(desired, Phase::Contacts, &owned, settings);
             Ok(Step::Continue {
                 model,
                 context: next.into(),
@@ -106,9 +113,11 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
         CreateStage::ConvergeRegions {
             account_id,
             settings,
-        } => match baseline::converge_regions(inv, account_id, &desired.regions).await {
+        } => {
+            let owned = proven(inv, account_id, &mut model).await?;
+            match baseline::converge_regions(inv, &owned, &desired.regions).await {
             Ok(Regions::Settled) => {
-                let next = after(inv, desired, Phase::Regions, account_id, settings).await?;
+                let next = after(desired, Phase::Regions, &owned, settings);
                 Ok(Step::Continue {
                     model,
                     context: next.into(),
@@ -123,14 +132,17 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
                 message: format!("waiting for the Regions of account {account_id}: {what}"),
             }),
             Err(e) => Err(baseline::explain_denial(inv, e).await),
-        },
+        }
+        }
         CreateStage::AwaitReady {
             account_id,
             role_name,
             partition,
             minutes,
             until,
-        } => match inv.sts.readiness(partition, account_id, role_name).await? {
+        } => {
+            let owned = proven(inv, account_id, &mut model).await?;
+            match inv.sts.readiness(partition, &owned, role_name).await? {
             Readiness::Usable => Ok(Step::Continue {
                 model,
                 context: Context::new(CreateStage::DescribeCreated {
@@ -150,9 +162,28 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
                 "Account {account_id} was created, but could not be used within the {} minute(s) WaitUntilReady allows: assuming its role {role_name} still fails ({why}). The account exists; check that the caller may sts:AssumeRole arn:{partition}:iam::{account_id}:role/{role_name} and that the role trusts the management account, then run the stack operation again (this resource adopts the account it created), or raise ReadyTimeoutInMinutes",
                 minutes
             ))),
-        },
+        }
+        }
         CreateStage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
     }
+}
+
+/// The account a later stage names, proven this declaration's (AccessDenied otherwise, with
+/// nothing changed or returned); the model then carries its ids.
+async fn proven(
+    inv: &Invocation<'_>,
+    account_id: &AccountId,
+    model: &mut ResourceModel,
+) -> Result<Owned, HandlerError> {
+    let owned = inv.owned(account_id, Purpose::Creation).await?;
+    tracing::Span::current().record("account_id", owned.id().as_str());
+    model.account_id = Some(owned.id().to_string());
+    model.gov_cloud_account_id = owned
+        .book()
+        .gov_cloud_account_id
+        .clone()
+        .filter(|g| !g.is_empty());
+    Ok(owned)
 }
 
 /// The parts of the baseline after placement, in order.
@@ -165,41 +196,40 @@ enum Phase {
 
 /// The stage after `done`: the next part of the baseline the template asks for, else reading
 /// the account back.
-async fn after(
-    inv: &Invocation<'_>,
+fn after(
     desired: &DesiredAccount,
     done: Phase,
-    account_id: &AccountId,
+    owned: &Owned,
     settings: &CreateSettings,
-) -> Result<Ctx, HandlerError> {
+) -> Ctx {
+    let account_id = owned.id();
     let contacts = desired.contacts.as_ref().is_some_and(|c| !c.is_empty());
     if done < Phase::Contacts && contacts {
-        return Ok(Context::new(CreateStage::SetContacts {
+        return Context::new(CreateStage::SetContacts {
             account_id: account_id.clone(),
             settings: settings.clone(),
-        }));
+        });
     }
     if done < Phase::Regions && !desired.regions.is_empty() {
-        return Ok(Context::new(CreateStage::ConvergeRegions {
+        return Context::new(CreateStage::ConvergeRegions {
             account_id: account_id.clone(),
             settings: settings.clone(),
-        }));
+        });
     }
     if let Some(minutes) = settings.ready_within_minutes {
         // The account's ARN names its partition (aws, aws-us-gov, aws-cn, ...), which the role's
         // ARN needs.
-        let arn = inv.org.describe_account(account_id).await?.arn;
-        return Ok(Context::new(CreateStage::AwaitReady {
+        return Context::new(CreateStage::AwaitReady {
             account_id: account_id.clone(),
             role_name: settings.role_name.clone(),
-            partition: baseline::partition_of(arn.as_deref()).to_owned(),
+            partition: baseline::partition_of(owned.view().arn.as_deref()).to_owned(),
             minutes,
             until: unix_now() + i64::from(minutes) * 60,
-        }));
+        });
     }
-    Ok(Context::new(CreateStage::DescribeCreated {
+    Context::new(CreateStage::DescribeCreated {
         account_id: account_id.clone(),
-    }))
+    })
 }
 
 /// What one stage before the identifier comes to.
@@ -502,13 +532,31 @@ async fn after_status(
             account_id,
             gov_cloud_account_id,
         } => {
-            tracing::Span::current().record("account_id", account_id.as_str());
-            Ok(Next::Identified(to_place(
-                model,
-                account_id,
-                gov_cloud_account_id,
-                settings.clone(),
-            )))
+            // Adoption before exposure: the request may be one found by its account name (a lost
+            // answer, an address already claimed), so its account is this declaration's only
+            // when its record says so. A record not visible yet is looked at again (a retryable
+            // error: the same stage after a backoff), never taken for someone else's.
+            match inv.check(&account_id, Purpose::Creation).await? {
+                Ok(owned) => {
+                    tracing::Span::current().record("account_id", owned.id().as_str());
+                    Ok(Next::Identified(to_place(
+                        model,
+                        owned.id().clone(),
+                        gov_cloud_account_id,
+                        settings.clone(),
+                    )))
+                }
+                Err(other) => {
+                    tracing::warn!(%account_id, record = %other.record, "the request adopted for this account name made another declaration's account; creating anew");
+                    Ok(Next::Go {
+                        model,
+                        context: Context::new(CreateStage::StartCreate {
+                            settings: Some(settings.clone()),
+                        }),
+                        message: "the request adopted for this account name turned out to be another declaration's; creating this one anew".into(),
+                    })
+                }
+            }
         }
         CreateState::Failed { reason } if reason == "EMAIL_ALREADY_EXISTS" => {
             email_owner(inv, desired, settings, model).await
@@ -543,13 +591,13 @@ async fn email_owner(
     settings: &CreateSettings,
     model: ResourceModel,
 ) -> Result<Next, HandlerError> {
-    let identity = inv.resource_identity();
     let owners = inv.org.accounts_with_email(&desired.email).await?;
     for owner in &owners {
-        let (_, book) = split_tags(&inv.org.tags_of(&owner.id).await?);
-        if identity.is_none() || book.resource != identity {
+        // A record not visible yet is a retryable error: looked at again, not taken for
+        // another's (which would make a second CreateAccount and a false AlreadyExists).
+        let Ok(owned) = inv.check(&owner.id, Purpose::Creation).await? else {
             continue;
-        }
+        };
         if !owner.is_live() {
             return Err(HandlerError::AlreadyExists(format!(
                 "Email: {} belongs to account {}, which this resource created earlier and which is now {}; a closed account keeps its address (CreateAccount failed with EMAIL_ALREADY_EXISTS). Choose another Email",
@@ -559,13 +607,14 @@ async fn email_owner(
             )));
         }
         tracing::info!(account_id = %owner.id, "adopting the account this declaration already created");
-        let gov = book
+        let gov = owned
+            .book()
             .gov_cloud_account_id
             .as_deref()
             .and_then(|g| AccountId::parse(g).ok());
         return Ok(Next::Identified(to_place(
             model,
-            owner.id.clone(),
+            owned.id().clone(),
             gov,
             settings.clone(),
         )));
@@ -629,43 +678,23 @@ async fn place(
     gov: Option<&AccountId>,
     settings: CreateSettings,
 ) -> Result<Step, HandlerError> {
-    tracing::Span::current().record("account_id", account_id.as_str());
-    let tags = match inv.org.tags_of(account_id).await {
-        Err(HandlerError::NotFound(m)) => {
-            return Err(HandlerError::retry(RetryClass::NotYetVisible, m))
-        }
-        other => other?,
-    };
-    let (_, mut book) = split_tags(&tags);
-    let identity = inv.resource_identity();
-    if identity.is_some() && book.resource != identity {
-        // An adopted request turned out to be another declaration's: start over.
-        tracing::warn!(account_id = %account_id, "adopted creation belongs to another resource; creating anew");
-        model.account_id = None;
-        model.gov_cloud_account_id = None;
-        return Ok(Step::Continue {
-            model,
-            context: Context::new(CreateStage::StartCreate {
-                settings: Some(settings),
-            }).into(),
-            delay: 1,
-            message: "the request adopted for this account name turned out to be another declaration's; creating this one anew".into(),
-        });
-    }
+    let owned = proven(inv, account_id, &mut model).await?;
     if let Some(gov) = gov {
+        let mut book = owned.book().clone();
         if book.gov_cloud_account_id.as_deref() != Some(gov.as_str()) {
             book.gov_cloud_account_id = Some(gov.to_string());
             let record = [(TAG_RECORD.to_owned(), book.encode())].into();
-            inv.org.tag(account_id, &record).await?;
+            inv.org.tag(&owned, &record).await?;
         }
+        model.gov_cloud_account_id = Some(gov.to_string());
     }
     if let Some(parent) = &desired.parent {
-        let current = inv.org.parent_of(account_id).await?;
+        let current = inv.org.parent_of(&owned).await?;
         if &current != parent {
-            inv.org.move_account(account_id, &current, parent).await?;
+            inv.org.move_account(&owned, &current, parent).await?;
         }
     }
-    let next = after(inv, desired, Phase::Placed, account_id, &settings).await?;
+    let next = after(desired, Phase::Placed, &owned, &settings);
     Ok(Step::Continue {
         model,
         message: format!("account {account_id} placed; next: {}", next.stage.name()),
@@ -679,7 +708,11 @@ async fn describe_created(
     ctx: &Ctx,
     account_id: &AccountId,
 ) -> Result<Step, HandlerError> {
-    match read::describe(inv, account_id).await {
+    let described = match inv.owned(account_id, Purpose::Creation).await {
+        Ok(owned) => read::describe(inv, &owned).await,
+        Err(e) => Err(e),
+    };
+    match described {
         Ok(model) => Ok(Step::Done(model)),
         Err(HandlerError::NotFound(m)) if ctx.attempt < MAX_VISIBILITY_POLLS => {
             Err(HandlerError::retry(RetryClass::NotYetVisible, m))

@@ -12,9 +12,10 @@ use crate::account::backoff::{close_poll_delay, create_poll_delay};
 use crate::account::stages::{Context, DeleteStage};
 use crate::account::step::{Invocation, Step};
 use crate::aws::organizations::Closing;
+use crate::aws::ownership::Purpose;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, CreateAccountRequestId, DeletionMode, ResourceModel};
-use crate::vocab::observed::{split_tags, AccountView, CreateState};
+use crate::vocab::observed::{AccountView, CreateState};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Context<DeleteStage>) -> Result<Step, HandlerError> {
     let model = inv.incoming_model()?;
@@ -32,40 +33,26 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<DeleteStage>) -> Result<Ste
 async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, HandlerError> {
     let id = model.account_id()?;
     tracing::Span::current().record("account_id", id.as_str());
-    // A request that may act only on its own accounts reads the record with the account.
-    let (view, book) = if inv.request.owned_only {
-        let (view, tags) = tokio::try_join!(inv.org.describe_account(&id), inv.org.tags_of(&id))?;
-        (view, Some(split_tags(&tags).1))
-    } else {
-        (inv.org.describe_account(&id).await?, None)
-    };
+    // The live record: the proof CloseAccount and RemoveAccountFromOrganization need, and the
+    // DeletionMode the account's last write recorded.
+    let owned = inv.owned(&id, Purpose::Management).await?;
+    let view = owned.view();
     if !view.is_live() {
         return Err(HandlerError::NotFound(format!(
             "Account {id} is already {}; there is nothing to delete",
             view.lifecycle()
         )));
     }
-    if let Some(book) = &book {
-        inv.ensure_owned(&id, book)?;
-    }
-    // The template's choice; when the model lacks it, the one recorded at the last write.
-    let mode = match model.deletion_mode.as_deref() {
-        Some(s) => DeletionMode::from_property(s)?,
-        None => {
-            let book = match book {
-                Some(book) => book,
-                None => split_tags(&inv.org.tags_of(&id).await?).1,
-            };
-            book.deletion
-                .as_deref()
-                .and_then(DeletionMode::parse)
-                .unwrap_or(DeletionMode::Refuse)
-        }
-    };
-    match mode {
-        DeletionMode::Refuse => Err(HandlerError::InvalidRequest(refusal(inv, &view))),
-        DeletionMode::Close => {
-            match inv.org.close_account(&id).await {
+    let asked = model
+        .deletion_mode
+        .as_deref()
+        .map(DeletionMode::from_property)
+        .transpose()?;
+    let recorded = owned.book().deletion.as_deref().and_then(DeletionMode::parse);
+    match mode_to_apply(asked, recorded) {
+        Ok(DeletionMode::Refuse) => Err(HandlerError::InvalidRequest(refusal(inv, view))),
+        Ok(DeletionMode::Close) => {
+            match inv.org.close_account(&owned).await {
                 Ok(Closing::Requested) => {}
                 // A close already under way (another request, or this one's earlier call whose
                 // answer was lost) is waited out like our own.
@@ -86,13 +73,45 @@ async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, Handl
                 message: format!("closing account {id}"),
             })
         }
-        DeletionMode::Remove => {
-            match inv.org.remove_from_organization(&id).await {
+        Ok(DeletionMode::Remove) => {
+            match inv.org.remove_from_organization(&owned).await {
                 // Gone already (a retry after a lost answer): removed.
                 Ok(()) | Err(HandlerError::NotFound(_)) => Ok(Step::Deleted),
                 Err(e) => Err(e),
             }
         }
+        Err((asked, recorded)) => {
+            let logical = inv
+                .request
+                .logical_resource_id
+                .as_deref()
+                .unwrap_or("<LogicalId>");
+            Err(HandlerError::InvalidRequest(format!(
+                "DeletionMode: this delete asks for {} but account {id}'s record says {} (the DeletionMode of the last successful create or update of this resource), and a delete never does more than the record allows; nothing was changed. To {} the account, set DeletionMode: {} on {logical}, update the stack, then delete again",
+                asked.as_str(),
+                recorded.as_str(),
+                asked.as_str().to_lowercase(),
+                asked.as_str(),
+            )))
+        }
+    }
+}
+
+/// The DeletionMode a delete applies: the record's word bounds the request's. A request asking
+/// for the same or less (REFUSE) gets it; one asking for another destructive mode than the
+/// record's is refused (`Err((asked, recorded))`). Without a record (an imported account) the
+/// template decides; with neither, REFUSE.
+pub fn mode_to_apply(
+    asked: Option<DeletionMode>,
+    recorded: Option<DeletionMode>,
+) -> Result<DeletionMode, (DeletionMode, DeletionMode)> {
+    match (asked, recorded) {
+        (Some(DeletionMode::Refuse), _) => Ok(DeletionMode::Refuse),
+        (Some(a), Some(r)) if a == r => Ok(a),
+        (Some(a), Some(r)) => Err((a, r)),
+        (Some(a), None) => Ok(a),
+        (None, Some(r)) => Ok(r),
+        (None, None) => Ok(DeletionMode::Refuse),
     }
 }
 
@@ -155,9 +174,10 @@ async fn resolve_creation(
                 });
             }
             Some(CreateState::Succeeded { account_id, .. }) => {
-                let (_, book) = split_tags(&inv.org.tags_of(&account_id).await?);
-                if !inv.owns(&book) {
-                    tracing::info!(%account_id, "the request made an account that is not this declaration's; nothing to delete");
+                // A record not visible yet is waited for (a retryable error), never taken for
+                // another's: that would leave this declaration's account behind.
+                if let Err(other) = inv.check(&account_id, Purpose::Creation).await? {
+                    tracing::info!(%account_id, record = %other.record, "the request made an account that is not this declaration's; nothing to delete");
                     return Ok(Step::Deleted);
                 }
                 tracing::info!(%account_id, "the unsettled creation made this account; deleting it by DeletionMode");
@@ -171,8 +191,10 @@ async fn resolve_creation(
     }
     // Nothing in flight: the creation may have settled already.
     for owner in inv.org.accounts_with_email(&desired.email).await? {
-        let (_, book) = split_tags(&inv.org.tags_of(&owner.id).await?);
-        if owner.is_live() && inv.owns(&book) {
+        if !owner.is_live() {
+            continue;
+        }
+        if inv.check(&owner.id, Purpose::Creation).await?.is_ok() {
             tracing::info!(account_id = %owner.id, "this declaration's creation settled into this account; deleting it by DeletionMode");
             model.account_id = Some(owner.id.to_string());
             return start(inv, model).await;
@@ -208,7 +230,13 @@ async fn await_closure(
     model: ResourceModel,
 ) -> Result<Step, HandlerError> {
     tracing::Span::current().record("account_id", id.as_str());
-    match inv.org.describe_account(id).await {
+    // The account a carried stage names is a hint: checked like any other before its state is
+    // looked at (a closed account keeps its tags, the record among them).
+    let checked = match inv.owned(id, Purpose::Management).await {
+        Ok(owned) => Ok(owned.view().clone()),
+        Err(e) => Err(e),
+    };
+    match checked {
         Ok(view) if view.is_live() => Ok(Step::Continue {
             model,
             context: ctx.again().into(),

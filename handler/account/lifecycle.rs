@@ -10,6 +10,8 @@ use tracing::warn;
 pub use crate::account::stages::Write;
 
 use crate::account::stages::CallbackContext;
+use crate::aws::ownership::Acting;
+use crate::vocab::model::ResourceModel;
 use crate::account::step::{Invocation, Step};
 use crate::account::{create, delete, update};
 use crate::vocab::error::{HandlerError, RetryClass};
@@ -48,9 +50,24 @@ pub async fn advance(
         // Throttling, concurrent modification, transient faults: the same step again, later.
         Err(e) if e.retry_class().is_some() => {
             warn!(error = %e, "retryable; the same step again later");
-            let model = inv.incoming_model().unwrap_or_default();
-            Ok(Step::retry(model, context.clone(), inv.seed, &e))
+            Ok(Step::retry(retry_model(inv, context), context.clone(), inv.seed, &e))
         }
         Err(e) => Err(e),
     }
+}
+
+/// The model a retried stage answers with: the one it came with, except that a create's ids go
+/// out only once proven. They are kept when they came back in CloudFormation's own callback (the
+/// caller's credentials act, and CloudFormation needs the primary identifier it was given), never
+/// from a custom resource's carried progress, which anyone who may invoke the function can write.
+fn retry_model(inv: &Invocation<'_>, context: &CallbackContext) -> ResourceModel {
+    let mut model = inv.incoming_model().unwrap_or_default();
+    match (context.write(), inv.org.acting()) {
+        (Write::Create, Acting::Function) => {
+            model.account_id = None;
+            model.gov_cloud_account_id = None;
+        }
+        (Write::Create, Acting::Caller) | (Write::Update | Write::Delete, _) => {}
+    }
+    model
 }

@@ -15,11 +15,11 @@ use crate::account::stages::CallbackContext;
 use crate::aws::account::AccountManagement;
 use crate::aws::clients::Services;
 use crate::aws::organizations::Organizations;
+use crate::aws::ownership::{self, Checked, Owned, Purpose};
 use crate::aws::sts::Sts;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::identity::resource_identity;
 use crate::vocab::model::{AccountId, DesiredAccount, ResourceModel};
-use crate::vocab::observed::{Bookkeeping, TAG_RECORD};
 
 /// Kept free before the Lambda deadline, to build and return the answer.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(3);
@@ -76,11 +76,6 @@ pub struct Request {
     pub rollback: bool,
     /// LIST: the page to start from.
     pub next_token: Option<String>,
-    /// Update and Delete change only an account whose record tag names this declaration. Set
-    /// for custom resources, which act with the function's own role (whoever can invoke the
-    /// function holds its power, so a request's word is not enough); the registry door acts with
-    /// the caller's own credentials and also manages imported accounts, which have no record.
-    pub owned_only: bool,
 }
 
 impl Request {
@@ -142,31 +137,22 @@ impl<'a> Invocation<'a> {
         ))
     }
 
-    /// Whether an account's record names this declaration as its creator.
-    pub fn owns(&self, book: &Bookkeeping) -> bool {
+    /// Checks the account's live record for `purpose` (see `aws::ownership`): proven, or
+    /// another's. The identity checked against is this request's stack and logical id, never
+    /// anything the request carries from an earlier invocation.
+    pub async fn check(&self, id: &AccountId, purpose: Purpose) -> Result<Checked, HandlerError> {
         let identity = self.resource_identity();
-        identity.is_some() && book.resource == identity
+        ownership::prove(&self.org, id, identity.as_deref(), purpose).await
     }
 
-    /// Refuses, naming the account and what its record says, to change an account this
-    /// declaration did not create, when the request may act only on its own accounts.
-    pub fn ensure_owned(&self, id: &AccountId, book: &Bookkeeping) -> Result<(), HandlerError> {
-        if !self.request.owned_only || self.owns(book) {
-            return Ok(());
-        }
-        let record = match &book.resource {
-            Some(other) => {
-                format!("its record tag {TAG_RECORD} names another declaration (resource={other})")
-            }
-            None => format!(
-                "it has no record tag {TAG_RECORD}, so it was not created through this function"
-            ),
-        };
-        Err(HandlerError::AccessDenied(format!(
-            "Account {id} was not created by this resource ({} in stack {}): {record}. This function changes only accounts that its own custom resources created, whoever asks; nothing was changed",
-            self.request.logical_resource_id.as_deref().unwrap_or("?"),
-            self.request.stack_name().unwrap_or("?"),
-        )))
+    /// The proof for `id`, or AccessDenied naming the account and what its record says.
+    pub async fn owned(&self, id: &AccountId, purpose: Purpose) -> Result<Owned, HandlerError> {
+        self.check(id, purpose).await?.map_err(|not| {
+            not.refusal(
+                self.request.logical_resource_id.as_deref().unwrap_or("?"),
+                self.request.stack_name().unwrap_or("?"),
+            )
+        })
     }
 
     /// The model CloudFormation sent, decoded without the schema's rules.

@@ -14,18 +14,21 @@ use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
 use crate::vocab::baseline::{AlternateContacts, ContactType};
 use crate::vocab::error::HandlerError;
+use crate::aws::ownership::Purpose;
 use crate::vocab::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
+    MAX_ACCOUNT_TAGS,
 };
-use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
+use crate::vocab::observed::{AccountView, Bookkeeping, TAG_RECORD};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Step, HandlerError> {
     match &ctx.stage {
         UpdateStage::ApplyUpdate { settings } => apply(inv, settings.as_ref()).await,
         UpdateStage::ConvergeUpdatedRegions { account_id } => {
             let desired = inv.desired()?;
-            match baseline::converge_regions(inv, account_id, &desired.regions).await {
-                Ok(Regions::Settled) => read::describe(inv, account_id).await.map(Step::Done),
+            let owned = inv.owned(account_id, Purpose::Management).await?;
+            match baseline::converge_regions(inv, &owned, &desired.regions).await {
+                Ok(Regions::Settled) => read::describe(inv, &owned).await.map(Step::Done),
                 Ok(Regions::Pending(what)) => Ok(Step::Continue {
                     model: inv.incoming_model()?,
                     context: ctx.again().into(),
@@ -63,18 +66,19 @@ async fn apply(
     };
     tracing::Span::current().record("account_id", id.as_str());
 
-    // Independent reads, together.
-    let (live, tags) = tokio::try_join!(inv.org.describe_account(&id), inv.org.tags_of(&id))?;
+    // The account's live record: the proof every change below needs. With the function's own
+    // role (custom resources) it must name this declaration.
+    let owned = inv.owned(&id, Purpose::Management).await?;
+    let live = owned.view();
     if !live.is_live() {
         return Err(HandlerError::NotFound(format!(
             "Account {id} is {} in the organization",
             live.lifecycle()
         )));
     }
-    let (live_tags, book) = split_tags(&tags);
-    inv.ensure_owned(&id, &book)?;
+    let (live_tags, book) = (owned.user_tags(), owned.book());
     // Everything that cannot change is checked before anything is changed.
-    check_immutable(&desired, &live, &book, &previous, inv.request.rollback)?;
+    check_immutable(&desired, live, book, &previous, inv.request.rollback)?;
 
     // Parents: omitted in both templates means untouched (a hand-placed account stays where it
     // is, under the SCPs it is under); removing ParentIds moves the account back to the root, as
@@ -85,24 +89,34 @@ async fn apply(
         (None, true) => Some(inv.org.root_id().await?),
         (None, false) => None,
     };
-    if let Some(target) = target {
-        let current = inv.org.parent_of(&id).await?;
-        if current != target {
-            tracing::info!(from = %current, to = %target, "moving account");
-            inv.org.move_account(&id, &current, &target).await?;
-        }
-    }
-
-    // Tags: the template owns its keys, not the account's.
+    // Tags: the template owns its keys, not the account's. The record joins the account's
+    // other tags, so the total is checked against Organizations' 50 before anything changes
+    // (TagResource would refuse it whole, and so would the rollback's).
     let declared_before = declared_keys(&previous, &inv.request.previous_stack_tags);
-    let (mut set, remove) = tag_diff(&desired_tags, &live_tags, &declared_before);
+    let (mut set, remove) = tag_diff(&desired_tags, live_tags, &declared_before);
     let mut record = book.clone();
     record.deletion = Some(desired.deletion.as_str().to_owned());
-    if record != book {
+    if &record != book {
         set.insert(TAG_RECORD.to_owned(), record.encode());
     }
-    inv.org.untag(&id, &remove).await?;
-    inv.org.tag(&id, &set).await?;
+    check_tag_total(
+        &id,
+        owned.tag_count(),
+        owned.has_record(),
+        live_tags,
+        &set,
+        &remove,
+    )?;
+
+    if let Some(target) = target {
+        let current = inv.org.parent_of(&owned).await?;
+        if current != target {
+            tracing::info!(from = %current, to = %target, "moving account");
+            inv.org.move_account(&owned, &current, &target).await?;
+        }
+    }
+    inv.org.untag(&owned, &remove).await?;
+    inv.org.tag(&owned, &set).await?;
 
     // Alternate contacts: the declared ones are put; a kind the previous template declared and
     // this one does not is deleted; kinds no template declared are never touched.
@@ -112,7 +126,7 @@ async fn apply(
     );
     if desired.contacts.is_some() || !removed.is_empty() {
         let contacts = desired.contacts.clone().unwrap_or_default();
-        if let Err(e) = baseline::apply_contacts(inv, &id, &contacts, &removed).await {
+        if let Err(e) = baseline::apply_contacts(inv, &owned, &contacts, &removed).await {
             return Err(baseline::explain_denial(inv, e).await);
         }
     }
@@ -129,7 +143,38 @@ async fn apply(
             message: format!("account {id} updated; bringing its Regions where declared"),
         });
     }
-    read::describe(inv, &id).await.map(Step::Done)
+    // Read back through a fresh check: the proof above saw the tags before the change.
+    let after = inv.owned(&id, Purpose::Management).await?;
+    read::describe(inv, &after).await.map(Step::Done)
+}
+
+/// Refuses an update whose tags would pass Organizations' 50 per account, counting what the
+/// account already has (other tools' tags and the record included), what the update adds and
+/// what it removes: before any call, naming the count and how many must go.
+pub fn check_tag_total(
+    id: &AccountId,
+    live_total: usize,
+    has_record: bool,
+    live_user: &BTreeMap<String, String>,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), HandlerError> {
+    // Keys set that the account lacks are new; the record replaces itself when present.
+    let added = set
+        .keys()
+        .filter(|k| match k.as_str() {
+            TAG_RECORD => !has_record,
+            key => !live_user.contains_key(key),
+        })
+        .count();
+    let total = (live_total + added).saturating_sub(remove.len());
+    if total <= MAX_ACCOUNT_TAGS {
+        return Ok(());
+    }
+    let excess = total - MAX_ACCOUNT_TAGS;
+    Err(HandlerError::InvalidRequest(format!(
+        "Tags: account {id} already has {live_total} tags (tags other tools put on it and the handler's record tag {TAG_RECORD} count too); after this update it would have {total}, and Organizations allows at most {MAX_ACCOUNT_TAGS} per account: remove {excess} tag(s) from the account outside CloudFormation, or from the template, then run the update again. Nothing was changed"
+    )))
 }
 
 /// The contact kinds the previous template declared and the desired one does not.
@@ -281,6 +326,7 @@ mod tests {
             arn: None,
             joined_method: None,
             joined_timestamp: None,
+            joined_at: None,
             status: Some("ACTIVE".into()),
             state: Some("ACTIVE".into()),
         }

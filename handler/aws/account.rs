@@ -8,6 +8,7 @@ use aws_sdk_account::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
 use aws_sdk_account::{Client, Config};
 
+use crate::aws::ownership::Owned;
 use crate::aws::translate;
 use crate::vocab::baseline::{Contact, ContactType, RegionName, RegionStatus};
 use crate::vocab::error::{HandlerError, RetryClass};
@@ -40,9 +41,10 @@ impl AccountManagement {
     /// The account's contact of one kind; None when none was ever set (ResourceNotFound).
     pub async fn contact(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         kind: ContactType,
     ) -> Result<Option<Contact>, HandlerError> {
+        let id = owned.id();
         let answer = self
             .client
             .get_alternate_contact()
@@ -70,10 +72,11 @@ impl AccountManagement {
     /// Sets the account's contact of one kind (PutAlternateContact replaces it whole).
     pub async fn put_contact(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         kind: ContactType,
         contact: &Contact,
     ) -> Result<(), HandlerError> {
+        let id = owned.id();
         self.client
             .put_alternate_contact()
             .account_id(id.as_str())
@@ -91,9 +94,10 @@ impl AccountManagement {
     /// Deletes the account's contact of one kind; one already gone is what was wanted.
     pub async fn delete_contact(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         kind: ContactType,
     ) -> Result<(), HandlerError> {
+        let id = owned.id();
         match self
             .client
             .delete_alternate_contact()
@@ -121,9 +125,10 @@ impl AccountManagement {
     /// Where a Region stands for the account.
     pub async fn region_status(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         region: &RegionName,
     ) -> Result<RegionStatus, HandlerError> {
+        let id = owned.id();
         let out = self
             .client
             .get_region_opt_status()
@@ -148,9 +153,10 @@ impl AccountManagement {
     /// ValidationException (already on) is a real refusal.
     pub async fn enable_region(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         region: &RegionName,
     ) -> Result<(), HandlerError> {
+        let id = owned.id();
         let sent = self
             .client
             .enable_region()
@@ -169,9 +175,10 @@ impl AccountManagement {
     /// Asks for the Region to be disabled.
     pub async fn disable_region(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         region: &RegionName,
     ) -> Result<(), HandlerError> {
+        let id = owned.id();
         let sent = self
             .client
             .disable_region()

@@ -16,6 +16,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 
 use crate::aws::account::AccountManagement;
 use crate::aws::organizations::Organizations;
+use crate::aws::ownership::Acting;
 use crate::aws::sts::Sts;
 use crate::vocab::credentials::CallerCredentials;
 
@@ -122,7 +123,7 @@ impl Clients {
         let credentials = SharedCredentialsProvider::new(
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
         );
-        self.services(credentials, function_region())
+        self.services(credentials, function_region(), Acting::Function)
     }
 
     /// The services as the caller of a registry request (its credentials, its Region).
@@ -140,10 +141,16 @@ impl Clients {
         self.services(
             credentials,
             Region::new(region.unwrap_or("us-east-1").to_owned()),
+            Acting::Caller,
         )
     }
 
-    fn services(&self, credentials: SharedCredentialsProvider, region: Region) -> Services {
+    fn services(
+        &self,
+        credentials: SharedCredentialsProvider,
+        region: Region,
+        acting: Acting,
+    ) -> Services {
         Services {
             org: Organizations::from_conf(
                 self.organizations
@@ -151,6 +158,7 @@ impl Clients {
                     .credentials_provider(credentials.clone())
                     .region(region.clone())
                     .build(),
+                acting,
             ),
             account: AccountManagement::from_conf(
                 self.account

@@ -8,6 +8,7 @@ pub(crate) mod lambda;
 pub(crate) mod logs;
 pub(crate) mod metrics;
 pub(crate) mod organizations;
+pub(crate) mod ownership;
 pub(crate) mod response_url;
 pub(crate) mod sts;
 pub(crate) mod translate;

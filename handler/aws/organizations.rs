@@ -10,6 +10,7 @@ use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
 use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 
+use crate::aws::ownership::{Acting, Owned};
 use crate::aws::translate;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
@@ -75,14 +76,22 @@ where
 #[derive(Clone)]
 pub struct Organizations {
     client: Client,
+    acting: Acting,
 }
 
 impl Organizations {
-    /// Organizations with a client configured for one caller (see `clients::Clients`).
-    pub(crate) fn from_conf(conf: Config) -> Organizations {
+    /// Organizations with a client configured for one caller (see `clients::Clients`), acting
+    /// with the credentials `acting` says.
+    pub(crate) fn from_conf(conf: Config, acting: Acting) -> Organizations {
         Organizations {
             client: Client::from_conf(conf),
+            acting,
         }
+    }
+
+    /// Whose credentials these calls carry (the ownership check reads it).
+    pub fn acting(&self) -> Acting {
+        self.acting
     }
 }
 
@@ -105,7 +114,9 @@ impl Organizations {
         translate::account_view(account)
     }
 
-    pub async fn parent_of(&self, id: &AccountId) -> Result<ParentId, HandlerError> {
+    /// The account's parent (a root or an OU).
+    pub async fn parent_of(&self, owned: &Owned) -> Result<ParentId, HandlerError> {
+        let id = owned.id();
         let out = self
             .client
             .list_parents()
@@ -326,14 +337,14 @@ impl Organizations {
     /// Moves an account; an account already in the destination counts as moved.
     pub async fn move_account(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         from: &ParentId,
         to: &ParentId,
     ) -> Result<(), HandlerError> {
         match self
             .client
             .move_account()
-            .account_id(id.as_str())
+            .account_id(owned.id().as_str())
             .source_parent_id(from.as_str())
             .destination_parent_id(to.as_str())
             .send()
@@ -352,7 +363,7 @@ impl Organizations {
 
     pub async fn tag(
         &self,
-        id: &AccountId,
+        owned: &Owned,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), HandlerError> {
         if tags.is_empty() {
@@ -360,7 +371,7 @@ impl Organizations {
         }
         self.client
             .tag_resource()
-            .resource_id(id.as_str())
+            .resource_id(owned.id().as_str())
             .set_tags(Some(translate::sdk_tags(tags)?))
             .send()
             .await
@@ -368,13 +379,13 @@ impl Organizations {
         Ok(())
     }
 
-    pub async fn untag(&self, id: &AccountId, keys: &[String]) -> Result<(), HandlerError> {
+    pub async fn untag(&self, owned: &Owned, keys: &[String]) -> Result<(), HandlerError> {
         if keys.is_empty() {
             return Ok(());
         }
         self.client
             .untag_resource()
-            .resource_id(id.as_str())
+            .resource_id(owned.id().as_str())
             .set_tag_keys(Some(keys.to_vec()))
             .send()
             .await
@@ -383,10 +394,10 @@ impl Organizations {
     }
 
     /// RemoveAccountFromOrganization: the account becomes a standalone account.
-    pub async fn remove_from_organization(&self, id: &AccountId) -> Result<(), HandlerError> {
+    pub async fn remove_from_organization(&self, owned: &Owned) -> Result<(), HandlerError> {
         self.client
             .remove_account_from_organization()
-            .account_id(id.as_str())
+            .account_id(owned.id().as_str())
             .send()
             .await
             .map_err(|e| classify("RemoveAccountFromOrganization", e))?;
@@ -396,11 +407,11 @@ impl Organizations {
     /// CloseAccount. ConflictException means a close of this account is already under way
     /// (another request's, or this one's earlier call whose answer was lost and which the SDK
     /// retried): that is a close too, to be waited out, not a failure.
-    pub async fn close_account(&self, id: &AccountId) -> Result<Closing, HandlerError> {
+    pub async fn close_account(&self, owned: &Owned) -> Result<Closing, HandlerError> {
         match self
             .client
             .close_account()
-            .account_id(id.as_str())
+            .account_id(owned.id().as_str())
             .send()
             .await
         {

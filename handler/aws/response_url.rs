@@ -37,16 +37,28 @@ fn client() -> Result<&'static Https, String> {
         .map_err(Clone::clone)
 }
 
-/// Hosts, besides loopback ones, whose plain-http ResponseURLs are accepted: for local test
-/// set-ups whose endpoints run in containers of their own (`sam local`); unset in production.
-pub const HTTP_HOSTS_VARIABLE: &str = "CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS";
+/// Hosts besides AWS's own that may be answered, comma-separated, over http or https: for local
+/// test set-ups (a loopback S3 stand-in, the endpoints' container under `sam local`). Unset in
+/// production. Loopback is not allowed by default: inside Lambda, loopback serves the Runtime API.
+pub const HOSTS_VARIABLE: &str = "CUSTOM_RESOURCE_RESPONSE_HOSTS";
 
-/// Whether a ResponseURL may be answered: CloudFormation's presigned URLs are `https://`; plain
-/// `http://` is accepted only for loopback hosts (local tests and emulators) and the hosts
-/// `CUSTOM_RESOURCE_HTTP_RESPONSE_HOSTS` names, so a request can never make the function send
-/// an answer in clear text across a network that nobody chose.
+/// The domains CloudFormation's presigned ResponseURLs live in: S3 in each AWS partition (aws,
+/// aws-cn, aws-us-gov share amazonaws.com or amazonaws.com.cn; the isolated partitions aws-iso,
+/// aws-iso-b, aws-iso-e and aws-iso-f have their own, as botocore's partitions.json lists them).
+pub const AWS_DOMAINS: &[&str] = &[
+    "amazonaws.com",
+    "amazonaws.com.cn",
+    "c2s.ic.gov",
+    "sc2s.sgov.gov",
+    "cloud.adc-e.uk",
+    "csp.hci.ic.gov",
+];
+
+/// Whether a ResponseURL may be answered: `https://` to a host in an AWS partition's domain, or
+/// a host `CUSTOM_RESOURCE_RESPONSE_HOSTS` names. Anything else is refused before any work, so a
+/// request cannot make the function send an account's details to a server of its choosing.
 pub fn check(url: &str) -> Result<(), SeamError> {
-    let listed = std::env::var(HTTP_HOSTS_VARIABLE).unwrap_or_default();
+    let listed = std::env::var(HOSTS_VARIABLE).unwrap_or_default();
     let hosts: Vec<&str> = listed
         .split(',')
         .map(str::trim)
@@ -55,12 +67,12 @@ pub fn check(url: &str) -> Result<(), SeamError> {
     check_with(url, &hosts)
 }
 
-/// `check`, with the plain-http hosts given.
-pub fn check_with(url: &str, http_hosts: &[&str]) -> Result<(), SeamError> {
-    check_url(url, http_hosts).map_err(SeamError::Unusable)
+/// `check`, with the extra hosts given.
+pub fn check_with(url: &str, extra_hosts: &[&str]) -> Result<(), SeamError> {
+    check_url(url, extra_hosts).map_err(SeamError::Unusable)
 }
 
-fn check_url(url: &str, http_hosts: &[&str]) -> Result<(), String> {
+fn check_url(url: &str, extra_hosts: &[&str]) -> Result<(), String> {
     let uri: hyper::Uri = url
         .parse()
         .map_err(|e| format!("ResponseURL: not a URL ({e}); there is nowhere to answer"))?;
@@ -68,11 +80,18 @@ fn check_url(url: &str, http_hosts: &[&str]) -> Result<(), String> {
     if host.is_empty() {
         return Err("ResponseURL: names no host; there is nowhere to answer".into());
     }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let named = extra_hosts.iter().any(|h| h.eq_ignore_ascii_case(bare));
+    let aws = AWS_DOMAINS.iter().any(|d| {
+        let host = bare.to_ascii_lowercase();
+        host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'))
+    });
     match uri.scheme_str() {
-        Some("https") => Ok(()),
-        Some("http") if is_loopback(host) || http_hosts.contains(&host) => Ok(()),
-        Some("http") => Err(format!(
-            "ResponseURL: plain http:// is accepted only for loopback addresses, not {host}; CloudFormation's presigned URLs are https://"
+        Some("https") | Some("http") if named => Ok(()),
+        Some("https") if aws => Ok(()),
+        Some("https") | Some("http") => Err(format!(
+            "ResponseURL: {host} is not a host CloudFormation answers through (https to S3 in an AWS partition's domain: {}) nor one {HOSTS_VARIABLE} names; no answer is sent",
+            AWS_DOMAINS.join(", ")
         )),
         other => Err(format!(
             "ResponseURL: scheme {} is not https; there is nowhere to answer",
@@ -81,21 +100,32 @@ fn check_url(url: &str, http_hosts: &[&str]) -> Result<(), String> {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// Why one PUT did not land, and whether another try may.
 struct Failure {
     message: String,
     transient: bool,
 }
 
+/// One bound for a whole attempt, the answer's headers and its body: a server that answers
+/// slowly, or trickles an error body, cannot hold the invocation.
+const ATTEMPT_BOUND: Duration = Duration::from_secs(10);
+/// Attempts before giving up.
+pub const MAX_ATTEMPTS: u32 = 3;
+
 async fn put_once(url: &str, body: &Bytes) -> Result<(), Failure> {
+    match tokio::time::timeout(ATTEMPT_BOUND, exchange(url, body)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Failure {
+            message: format!(
+                "no complete answer within {} s",
+                ATTEMPT_BOUND.as_secs()
+            ),
+            transient: true,
+        }),
+    }
+}
+
+async fn exchange(url: &str, body: &Bytes) -> Result<(), Failure> {
     let fatal = |message: String| Failure {
         message,
         transient: false,
@@ -107,16 +137,10 @@ async fn put_once(url: &str, body: &Bytes) -> Result<(), Failure> {
         .body(Full::new(body.clone()))
         .map_err(|e| fatal(format!("ResponseURL is not a usable URL: {e}")))?;
     let client = client().map_err(fatal)?;
-    let answer = tokio::time::timeout(Duration::from_secs(10), client.request(request))
-        .await
-        .map_err(|_| Failure {
-            message: "no answer within 10 s".into(),
-            transient: true,
-        })?
-        .map_err(|e| Failure {
-            message: format!("connection failed: {e}"),
-            transient: true,
-        })?;
+    let answer = client.request(request).await.map_err(|e| Failure {
+        message: format!("connection failed: {e}"),
+        transient: true,
+    })?;
     let status = answer.status();
     if status.is_success() {
         return Ok(());
@@ -134,7 +158,8 @@ async fn put_once(url: &str, body: &Bytes) -> Result<(), Failure> {
     })
 }
 
-/// PUTs `body` to `url`, trying again after 0.5, 1, 2, 4 ... s while `until` allows.
+/// PUTs `body` to `url`: at most `MAX_ATTEMPTS` attempts of at most `ATTEMPT_BOUND` each, after
+/// 0.5 and 1 s, while `until` allows.
 pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), SeamError> {
     let body = Bytes::from(body);
     let mut wait = Duration::from_millis(500);
@@ -150,10 +175,12 @@ pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), SeamErr
                 );
                 return Ok(());
             }
-            Err(f) if f.transient && Instant::now() + wait < until => {
+            Err(f)
+                if f.transient && attempt < MAX_ATTEMPTS && Instant::now() + wait < until =>
+            {
                 warn!(attempt, error = %f.message, "answer not delivered; trying again");
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(8));
+                wait *= 2;
             }
             Err(f) => {
                 return Err(SeamError::Failed {
@@ -170,22 +197,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn response_urls_are_https_or_plain_http_to_loopback_only() {
+    fn response_urls_are_https_to_aws_or_hosts_the_configuration_names() {
         for ok in [
             "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?sig=1",
+            "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+            "https://cloudformation-custom-resource-response-usgovwest1.s3.us-gov-west-1.amazonaws.com/x",
+            "https://bucket.s3.us-iso-east-1.c2s.ic.gov/x",
             "http://127.0.0.1:9000/bucket/key?X-Amz-Signature=1",
-            "http://127.8.9.10/x",
-            "http://localhost:1/x",
+            "https://localhost/x",
             "http://[::1]:8080/x",
+            "http://172.17.0.2:5000/x",
         ] {
-            assert_eq!(check_with(ok, &[]), Ok(()), "{ok}");
+            let named = ["127.0.0.1", "localhost", "::1", "172.17.0.2"];
+            assert_eq!(check_with(ok, &named), Ok(()), "{ok}");
         }
         for (bad, says) in [
-            (
-                "http://10.0.0.8/x",
-                "only for loopback addresses, not 10.0.0.8",
-            ),
-            ("http://example.com/x", "not example.com"),
+            ("http://127.0.0.1:9000/x", "127.0.0.1 is not a host"),
+            ("https://localhost/x", "localhost is not a host"),
+            ("https://[::1]/x", "is not a host"),
+            ("https://attacker.example.com/x", "attacker.example.com is not a host"),
+            ("https://amazonaws.com.attacker.net/x", "is not a host"),
+            ("https://evilamazonaws.com/x", "is not a host"),
+            ("http://bucket.s3.amazonaws.com/x", "is not a host"),
             ("ftp://127.0.0.1/x", "scheme ftp"),
             ("...", "scheme (none) is not https"),
             ("https:///x", "not a URL"),

@@ -9,9 +9,9 @@ use aws_credential_types::Credentials;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::{Client, Config};
 
+use crate::aws::ownership::Owned;
 use crate::aws::translate;
 use crate::vocab::error::HandlerError;
-use crate::vocab::model::AccountId;
 
 const SERVICE: &str = "STS";
 
@@ -50,9 +50,10 @@ impl Sts {
     pub async fn readiness(
         &self,
         partition: &str,
-        account: &AccountId,
+        owned: &Owned,
         role_name: &str,
     ) -> Result<Readiness, HandlerError> {
+        let account = owned.id();
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
         let assumed = Client::from_conf(self.conf.clone())
             .assume_role()

@@ -38,6 +38,7 @@ pub fn account_view(a: &types::Account) -> Result<AccountView, HandlerError> {
         joined_timestamp: a
             .joined_timestamp()
             .and_then(|t| t.fmt(Format::DateTime).ok()),
+        joined_at: a.joined_timestamp().map(|t| t.secs()),
         status,
         state,
     })

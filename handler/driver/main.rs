@@ -397,8 +397,33 @@ fn set_properties(request: &mut Value, model: Value) {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // The driver's stand-in for CloudFormation's bucket is a loopback listener: name it as a
+    // ResponseURL host for an in-process function (a deployed function answers only AWS's hosts
+    // and those its configuration names). Set before the runtime starts any thread.
+    let variable = organizations_account_handler::doors::custom::RESPONSE_HOSTS_VARIABLE;
+    let hosts = std::env::var(variable).unwrap_or_default();
+    if !hosts.split(',').any(|h| h.trim() == "127.0.0.1") {
+        let joined = [hosts.as_str(), "127.0.0.1"]
+            .into_iter()
+            .filter(|h| !h.is_empty())
+            .collect::<Vec<_>>()
+            .join(",");
+        std::env::set_var(variable, joined);
+    }
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("cfn-driver: cannot start the async runtime: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+async fn run() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = match parse_args(args) {
         Ok(o) => o,

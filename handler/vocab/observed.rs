@@ -17,6 +17,8 @@ pub struct AccountView {
     pub arn: Option<String>,
     pub joined_method: Option<String>,
     pub joined_timestamp: Option<String>,
+    /// JoinedTimestamp in Unix seconds.
+    pub joined_at: Option<i64>,
     /// Legacy Status, filled from State when the service omits it.
     pub status: Option<String>,
     pub state: Option<String>,

@@ -540,6 +540,7 @@ impl Emulator {
                 .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
                 .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
                 .env("AWS_ENDPOINT_URL", &moto.endpoint)
+                .env("CUSTOM_RESOURCE_RESPONSE_HOSTS", "127.0.0.1,localhost")
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())
                 .spawn()
@@ -780,6 +781,8 @@ impl CustomFunction {
                         .env("AWS_SESSION_TOKEN", "function-role-session")
                         .env("AWS_ENDPOINT_URL", &moto.endpoint)
                         .env("AWS_ENDPOINT_URL_LAMBDA", &endpoint)
+                        // The loopback S3 stand-in that presigns the tests' ResponseURLs.
+                        .env("CUSTOM_RESOURCE_RESPONSE_HOSTS", "127.0.0.1,localhost")
                         .env(
                             "CUSTOM_RESOURCE_INVOCATION_SECONDS",
                             invocation_seconds.to_string(),

@@ -278,8 +278,6 @@ pub fn parse(payload: &Value) -> Result<CustomRequest, HandlerError> {
             logical_resource_id: Some(logical),
             resource_properties: Some(current),
             previous_resource_properties: previous.map(Value::Object),
-            // The function's own role acts: only on accounts this declaration created.
-            owned_only: true,
             ..Request::default()
         },
         account_id,

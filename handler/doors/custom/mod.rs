@@ -23,7 +23,6 @@ use crate::account::lifecycle::{self, Write};
 use crate::account::stages::{CallbackContext, Context, CreateStage};
 use crate::account::step::{Budget, Invocation, Step};
 use crate::aws::clients::Clients;
-use crate::aws::error::SeamError;
 use crate::aws::lambda::SelfInvoke;
 use crate::aws::response_url;
 use crate::vocab::error::HandlerError;
@@ -31,6 +30,9 @@ use answer::{data, Answer};
 use event::{Echo, Progress};
 
 pub use event::PROGRESS_KEY;
+
+/// The configuration naming ResponseURL hosts besides AWS's (local test set-ups only).
+pub const RESPONSE_HOSTS_VARIABLE: &str = response_url::HOSTS_VARIABLE;
 
 /// How long one invocation works before handing the rest to the next, unless the Lambda
 /// deadline comes first: `CUSTOM_RESOURCE_INVOCATION_SECONDS`, default 840 (Lambda allows 900).
@@ -57,16 +59,11 @@ enum Mode {
     CdkIsComplete,
 }
 
-/// Why an invocation ends in a function error: the only failures this door reports to Lambda.
+/// Why an invocation ends in a function error: the only failure this door reports to Lambda.
+/// A ResponseURL that may not be answered, or an answer that could not be delivered, ends
+/// without one: Lambda would run the whole work again for each retry of an asynchronous event.
 #[derive(Debug, thiserror::Error)]
 pub enum FunctionError {
-    /// A request answered at a ResponseURL that cannot be answered there.
-    #[error("{0}")]
-    NoResponseUrl(SeamError),
-    /// The answer was made but did not land at the ResponseURL (an asynchronous invocation is
-    /// then retried by Lambda).
-    #[error("the answer could not be delivered to ResponseURL: {0}")]
-    NotDelivered(SeamError),
     /// CDK mode: the provider framework answers CloudFormation FAILED with this reason.
     #[error("{0}")]
     Failed(String),
@@ -104,8 +101,10 @@ pub async fn handle(
         }
     } else {
         if let Err(e) = response_url::check(&echo.response_url) {
-            error!(error = %e, "a custom-resource request without a usable ResponseURL cannot be answered");
-            return Err(FunctionError::NoResponseUrl(e));
+            // No work and no answer; no function error either, which would make Lambda deliver
+            // the event twice more.
+            error!(error = %e, "a custom-resource request without a usable ResponseURL is not answered");
+            return Ok(json!({"answered": false, "reason": e.to_string()}));
         }
         Mode::ResponseUrl
     };
@@ -482,8 +481,8 @@ async fn answer_url(
             json!({"answered": outcome_status(&answer), "physicalResourceId": answer.physical_id()}),
         ),
         Err(e) => {
-            error!(error = %e, "the answer could not be delivered to ResponseURL");
-            Err(FunctionError::NotDelivered(e))
+            error!(error = %e, "the answer could not be delivered to ResponseURL; giving up");
+            Ok(json!({"answered": false, "reason": e.to_string()}))
         }
     }
 }

@@ -163,8 +163,6 @@ fn view(request: &HandlerRequest) -> Request {
         previous_stack_tags: request.previous_stack_tags.clone(),
         rollback: request.rollback,
         next_token: request.next_token.clone(),
-        // The caller's own credentials; imported accounts carry no record.
-        owned_only: false,
     }
 }
 

@@ -1,0 +1,221 @@
+//! The proof that a request may change (or reveal) one account: `Owned`, which only `prove`
+//! makes, by reading the account's live record. Every changing call on an account (MoveAccount,
+//! TagResource, UntagResource, CloseAccount, RemoveAccountFromOrganization, PutAlternateContact,
+//! DeleteAlternateContact, EnableRegion, DisableRegion), AssumeRole into it, and the full read of
+//! it takes an `&Owned`, so no stage, today's or a later one, can act on an account without the
+//! check: the compiler refuses. What travels between invocations (a registry callbackContext, a
+//! custom resource's progress) names accounts as hints; only this check turns a hint into
+//! authority.
+//!
+//! Who may act on an account:
+//! - A creation (any door) acts only on the account whose record tag names this declaration:
+//!   the record goes into CreateAccount's own tags, so it is there from the account's first
+//!   moment.
+//! - The function's own role (custom resources) acts only on accounts whose record names this
+//!   declaration: whoever may invoke the function holds its power, so the request's word is not
+//!   enough.
+//! - A caller's own credentials (registry UPDATE, DELETE, READ) act on any account of the
+//!   organization those credentials may change, imported ones (without a record) included:
+//!   Organizations' own authorization of the caller decides.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::aws::organizations::Organizations;
+use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::AccountId;
+use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
+
+/// Whose credentials a request's services carry. Set by the client factory, never by a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acting {
+    /// A registry request's caller: Organizations authorizes every call.
+    Caller,
+    /// The function's own role (a custom resource): the record must name the declaration.
+    Function,
+}
+
+/// Why an account is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A CREATE's stages: the account must be the one this declaration's request made.
+    Creation,
+    /// UPDATE, DELETE, READ of the account a resource stands for.
+    Management,
+}
+
+/// How long after an account joined a record tag that cannot be seen yet is waited for rather
+/// than taken as "no record". Organizations' reads are eventually consistent: the tags given to
+/// CreateAccount (the record among them, all applied together) may show a little after the
+/// account itself. An account with no tags at all that joined within this window may be this
+/// declaration's own; past it, or with other tags visible but no record, it is not.
+pub const RECORD_VISIBILITY_SECONDS: i64 = 90;
+
+/// The proof: the account as its live record showed it when checked. Fields are private and this
+/// module is the only maker, so holding one means the check ran.
+#[derive(Debug, Clone)]
+pub struct Owned {
+    id: AccountId,
+    view: AccountView,
+    user_tags: BTreeMap<String, String>,
+    book: Bookkeeping,
+    tag_count: usize,
+    has_record: bool,
+}
+
+impl Owned {
+    /// The account proven.
+    pub fn id(&self) -> &AccountId {
+        &self.id
+    }
+
+    /// The account as DescribeAccount showed it during the check.
+    pub fn view(&self) -> &AccountView {
+        &self.view
+    }
+
+    /// Its tags other than the record and system tags, as they stood during the check.
+    pub fn user_tags(&self) -> &BTreeMap<String, String> {
+        &self.user_tags
+    }
+
+    /// How many tags the account had in all (the record and any others included), against
+    /// Organizations' 50.
+    pub fn tag_count(&self) -> usize {
+        self.tag_count
+    }
+
+    /// Whether the account carries a record tag at all.
+    pub fn has_record(&self) -> bool {
+        self.has_record
+    }
+
+    /// Its record, as it stood during the check (empty for an account with none).
+    pub fn book(&self) -> &Bookkeeping {
+        &self.book
+    }
+}
+
+/// The account is not this declaration's to act on: nothing was changed or returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotOwned {
+    /// The account looked at.
+    pub id: AccountId,
+    /// What its record says, in words.
+    pub record: String,
+}
+
+impl NotOwned {
+    /// The refusal a request gets, naming the declaration that asked.
+    pub fn refusal(&self, logical_id: &str, stack: &str) -> HandlerError {
+        HandlerError::AccessDenied(format!(
+            "Account {} was not created by this resource ({logical_id} in stack {stack}): {}. This function changes or reveals only accounts that the declaration asking created, whoever asks; nothing was changed",
+            self.id, self.record
+        ))
+    }
+}
+
+/// The outcome of a check that ran: proven, or another's.
+pub type Checked = Result<Owned, NotOwned>;
+
+/// Reads the account's live record (DescribeAccount and ListTagsForResource together) and says
+/// whether `declaration` (the identity the record holds for this stack and logical id) may act
+/// on it for `purpose` with `org`'s credentials. `Err` for a failed read: NotFound when the
+/// account is unknown, retryable NotYetVisible while a new account's record may still appear.
+pub async fn prove(
+    org: &Organizations,
+    id: &AccountId,
+    declaration: Option<&str>,
+    purpose: Purpose,
+) -> Result<Checked, HandlerError> {
+    let (view, tags) = tokio::try_join!(org.describe_account(id), org.tags_of(id)).map_err(
+        |e| match (purpose, e) {
+            // A new account may show in DescribeAccount before its tags can be listed.
+            (Purpose::Creation, HandlerError::NotFound(m)) => {
+                HandlerError::retry(RetryClass::NotYetVisible, m)
+            }
+            (_, e) => e,
+        },
+    )?;
+    let record_needed = match (purpose, org.acting()) {
+        (Purpose::Creation, _) | (Purpose::Management, Acting::Function) => true,
+        (Purpose::Management, Acting::Caller) => false,
+    };
+    let tag_count = tags.len();
+    let has_record = tags.contains_key(TAG_RECORD);
+    let (user_tags, book) = split_tags(&tags);
+    let named = declaration.is_some() && book.resource.as_deref() == declaration;
+    if !record_needed || named {
+        return Ok(Ok(Owned {
+            id: id.clone(),
+            view,
+            user_tags,
+            book,
+            tag_count,
+            has_record,
+        }));
+    }
+    let record = match (&book.resource, declaration) {
+        (_, None) => "the request names no declaration (stack and logical id) to check its record against".to_owned(),
+        (Some(other), Some(_)) => {
+            format!("its record tag {TAG_RECORD} names another declaration (resource={other})")
+        }
+        (None, Some(_)) if tags.is_empty() && joined_recently(&view, unix_now()) => {
+            // Perhaps this declaration's own new account, whose tags are not visible yet.
+            return Err(HandlerError::retry(
+                RetryClass::NotYetVisible,
+                format!("account {id} joined moments ago and its tags, the record among them, are not visible yet"),
+            ));
+        }
+        (None, Some(_)) => format!(
+            "it has no record tag {TAG_RECORD}, so it was not created through this handler by this declaration"
+        ),
+    };
+    Ok(Err(NotOwned {
+        id: id.clone(),
+        record,
+    }))
+}
+
+/// Whether the account joined the organization within the record's visibility window.
+fn joined_recently(view: &AccountView, now: i64) -> bool {
+    view.joined_at
+        .is_some_and(|t| now - t < RECORD_VISIBILITY_SECONDS)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(joined_at: Option<i64>) -> AccountView {
+        AccountView {
+            id: AccountId::parse("111122223333").unwrap(),
+            name: None,
+            email: None,
+            arn: None,
+            joined_method: None,
+            joined_timestamp: None,
+            joined_at,
+            status: None,
+            state: None,
+        }
+    }
+
+    #[test]
+    fn a_record_is_waited_for_only_within_the_window_after_joining() {
+        let now = 1_000_000;
+        assert!(joined_recently(&view(Some(now - 5)), now));
+        assert!(!joined_recently(
+            &view(Some(now - RECORD_VISIBILITY_SECONDS)),
+            now
+        ));
+        assert!(!joined_recently(&view(None), now));
+    }
+}
