@@ -51,8 +51,15 @@ Its alternate contacts and Regions, and a new account's readiness (AssumeRole re
 (membership, trusted access for account.amazonaws.com, patterns, the Region opt states and
 quotas). Fault mode covers them as it covers Organizations.
 
-Control (loopback only): GET /_local_org/stats gives call counts per operation and the faults
-injected by kind (throttle, error, lost); GET /_local_org/accounts the alternate contacts and
+Tags become visible eventually, as Organizations' reads are eventually consistent:
+`tag_visible_seconds` (0 by default) keeps an account's tags out of ListTagsForResource for that
+long after the account was created (the tags given to CreateAccount are applied together).
+
+Control (loopback only): GET /_local_org/stats gives call counts per operation, the faults
+injected by kind (throttle, error, lost), and `touched`: per account id, the changing calls that
+named it (Organizations' MoveAccount, TagResource, UntagResource, CloseAccount,
+RemoveAccountFromOrganization; the Account Management API's Put/DeleteAlternateContact,
+Enable/DisableRegion as `Account.<op>`; `STS.AssumeRole` into it); GET /_local_org/accounts the alternate contacts and
 Region statuses per account;
 GET/POST /_local_org/config reads or changes the settings at run time (JSON).
 
@@ -102,6 +109,7 @@ DEFAULTS: dict[str, Any] = {
     "closing_seconds": 0.0,
     "fault_kinds": "throttle,error,lost",
     "seed": 1,
+    "tag_visible_seconds": 0.0,
     **local_account.DEFAULTS,
 }
 
@@ -159,6 +167,14 @@ SETTINGS = Settings({})
 LOCK = threading.RLock()
 CALLS: Counter[str] = Counter()
 FAULTS: Counter[str] = Counter()
+# account id -> changing operation -> calls that named it.
+TOUCHED: dict[str, Counter[str]] = {}
+
+
+def touched(account_id: str | None, op: str) -> None:
+    if isinstance(account_id, str) and re.fullmatch(r"\d{12}", account_id):
+        with LOCK:
+            TOUCHED.setdefault(account_id, Counter())[op] += 1
 CREATE_CALL_TIMES: deque[float] = deque()
 LOST_CREATE_ANSWERS = itertools.count()
 LOST_CLOSE_ANSWERS = itertools.count()
@@ -412,6 +428,14 @@ def list_parents(self: Any, **kwargs: Any) -> dict[str, Any]:
     return ORIGINAL_LIST_PARENTS(self, **kwargs)
 
 
+def list_tags_for_resource(self: Any, **kwargs: Any) -> dict[str, Any]:
+    answer = ORIGINAL_LIST_TAGS(self, **kwargs)
+    created = ACCOUNT_API.created_at.get(kwargs.get("ResourceId", ""))
+    if created is not None and time.time() < created + SETTINGS.tag_visible_seconds:
+        return {"Tags": []}
+    return answer
+
+
 def tag_resource(self: Any, **kwargs: Any) -> None:
     check_tags(kwargs.get("Tags"))
     return ORIGINAL_TAG_RESOURCE(self, **kwargs)
@@ -423,6 +447,7 @@ ORIGINAL_CLOSE_ACCOUNT = org_models.OrganizationsBackend.close_account
 ORIGINAL_REMOVE_ACCOUNT = org_models.OrganizationsBackend.remove_account_from_organization
 ORIGINAL_LIST_PARENTS = org_models.OrganizationsBackend.list_parents
 ORIGINAL_TAG_RESOURCE = org_models.OrganizationsBackend.tag_resource
+ORIGINAL_LIST_TAGS = org_models.OrganizationsBackend.list_tags_for_resource
 
 
 def install() -> None:
@@ -435,6 +460,7 @@ def install() -> None:
     B.remove_account_from_organization = remove_account_from_organization
     B.list_parents = list_parents
     B.tag_resource = tag_resource
+    B.list_tags_for_resource = list_tags_for_resource
 
     from moto.organizations import responses
 
@@ -450,6 +476,8 @@ def install() -> None:
     original_identity = sts_models.STSBackend.get_caller_identity
 
     def assume_role(self: Any, **kwargs: Any) -> Any:
+        match = re.match(r"arn:[^:]*:iam::(\d{12}):", kwargs.get("role_arn", "") or "")
+        touched(match.group(1) if match else None, "STS.AssumeRole")
         settle_all()
         with LOCK:
             why = ACCOUNT_API.check_assume(kwargs.get("role_arn", ""), organization_accounts)
@@ -485,6 +513,18 @@ def member_of(account_id: str) -> Any:
         if account_id != backend.org.master_account_id and any(a.id == account_id for a in backend.accounts):
             return backend
     return None
+
+
+def peek_json(environ: dict[str, Any]) -> dict[str, Any]:
+    """A JSON request body, read and put back for the service to read again."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def error_response(start_response: Any, status: str, code: str, message: str) -> list[bytes]:
@@ -523,6 +563,9 @@ class Middleware:
         if not target.startswith("AWSOrganizationsV20161128."):
             return self.app(environ, start_response)
         op = target.split(".", 1)[1]
+        if op in CHANGING_OPERATIONS:
+            params = peek_json(environ)
+            touched(params.get("AccountId") or params.get("ResourceId"), op)
         if SETTINGS.latency_ms:
             time.sleep(SETTINGS.latency_ms / 1000)
         settle_all()
@@ -628,6 +671,8 @@ class Middleware:
             kinds = [k.strip() for k in SETTINGS.fault_kinds.split(",") if k.strip()] or ["throttle"]
             kind = SETTINGS.rng.choice(kinds)
         changing = op in local_account.CHANGING
+        if changing:
+            touched(peek_json(environ).get("AccountId"), "Account." + op)
         fault = roll < SETTINGS.faults
         if fault and kind == "throttle":
             with LOCK:
@@ -676,7 +721,10 @@ class Middleware:
     def control(self, path: str, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if path == "/_local_org/stats":
             with LOCK:
-                return json_response(start_response, {"calls": dict(CALLS), "faults": dict(FAULTS)})
+                return json_response(start_response, {
+                    "calls": dict(CALLS), "faults": dict(FAULTS),
+                    "touched": {k: dict(v) for k, v in TOUCHED.items()},
+                })
         if path == "/_local_org/accounts":
             return json_response(start_response, ACCOUNT_API.snapshot())
         if path == "/_local_org/config":

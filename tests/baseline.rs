@@ -356,7 +356,7 @@ async fn converge_once(
     use aws_sdk_account::types::RegionOptStatus;
     use aws_smithy_mocks::mock;
     use organizations_account_handler::doors::registry::dispatch::handle;
-    use support::mocks::{clients_with, no_contacts, request, ACCOUNT};
+    use support::mocks::{clients_with, no_contacts, read_rules, request, ACCOUNT};
 
     let status =
         mock!(aws_sdk_account::Client::get_region_opt_status).then_compute_output(|input| {
@@ -366,7 +366,13 @@ async fn converge_once(
                 .build()
         });
     let contacts = no_contacts();
-    let c = clients_with(&[], &[&status, &enable, &contacts], &[]);
+    // The stage's account is proven first: its live record, through Organizations.
+    let (describe, parents, tags) = read_rules("Team A");
+    let c = clients_with(
+        &[&describe, &parents, &tags],
+        &[&status, &enable, &contacts],
+        &[],
+    );
     let props = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com",
         "EnabledRegions": regions});
     let ctx =

@@ -354,8 +354,10 @@ async fn lost_create_answer_finds_its_own_request_past_an_empty_page_and_never_c
         .build();
     let poll = mock!(Client::describe_create_account_status)
         .then_output(|| poll_output(CreateAccountState::Succeeded));
+    // The found request's account is this declaration's: its record says so.
+    let (describe, _, tags) = read_rules("Team A");
     let event = handle(
-        &clients(&[&create, &in_flight, &poll]),
+        &clients(&[&create, &in_flight, &poll, &describe, &tags]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -424,9 +426,9 @@ async fn email_already_exists_adopts_the_account_this_declaration_created() {
             .accounts(live_account("Team A"))
             .build()
     });
-    let (_, _, tags) = read_rules("Team A");
+    let (describe, _, tags) = read_rules("Team A");
     let event = handle(
-        &clients(&[&create, &poll, &accounts, &tags]),
+        &clients(&[&create, &poll, &accounts, &tags, &describe]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -454,8 +456,9 @@ async fn email_of_another_declarations_account_is_already_exists_without_its_det
             .tags(tag("team", "other"))
             .build()
     });
+    let (describe, _, _) = read_rules("Secret Project");
     let event = handle(
-        &clients(&[&create, &poll, &accounts, &foreign]),
+        &clients(&[&create, &poll, &accounts, &foreign, &describe]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -529,6 +532,8 @@ async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_
     let record = mock!(Client::tag_resource)
         .match_requests(|r| r.tags() == [our_record(Some("444455556666"))])
         .then_output(|| TagResourceOutput::builder().build());
+    // The record says "pending" until the GovCloud id is written: read when the creation
+    // succeeds (the ownership check) and when the account is placed.
     let tags = mock!(Client::list_tags_for_resource)
         .sequence()
         .output(|| {
@@ -537,6 +542,7 @@ async fn govcloud_create_uses_create_gov_cloud_account_and_records_the_govcloud_
                 .tags(tag("team", "a"))
                 .build()
         })
+        .times(2)
         .output(|| {
             ListTagsForResourceOutput::builder()
                 .tags(our_record(Some("444455556666")))

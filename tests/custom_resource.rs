@@ -122,9 +122,20 @@ async fn create_update_rejected_rename_and_delete_answer_through_the_response_ur
         "{answer}"
     );
     assert_eq!(org.parent_of(&id).await, org.ou_a);
-    // ...and CLOSE closes it.
+    // ...and CLOSE closes it, once the template said so (recorded on the account by an update:
+    // a delete never does more than the record allows).
     let mut closing = changed.clone();
     closing["DeletionMode"] = json!("CLOSE");
+    let update = custom_event(
+        "Update",
+        "TeamA",
+        "",
+        closing.clone(),
+        Some(&id),
+        Some(changed.clone()),
+    );
+    let answer = play(&moto, &function, "update-deletion-mode", update).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     let delete = custom_event("Delete", "TeamA", "", closing, Some(&id), None);
     let answer = play(&moto, &function, "delete", delete).await;
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
@@ -332,6 +343,8 @@ async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
     let moto = Moto::plain().await;
     std::env::set_var("AWS_ACCESS_KEY_ID", "ASIAFUNCTIONROLE0001");
     std::env::set_var("AWS_SECRET_ACCESS_KEY", "function-role-secret");
+    // The local S3 that presigns the ResponseURL, named as a test set-up names it.
+    std::env::set_var("CUSTOM_RESOURCE_RESPONSE_HOSTS", "127.0.0.1");
     let boom = mock!(Client::create_account).then_output(|| panic!("simulated fault in a call"));
     let client: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, &[&boom]);
     let clients = Clients::from_config(client.config().clone());

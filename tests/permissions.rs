@@ -127,9 +127,10 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
         ),
         (
             "ListTagsForResource",
+            // A record that names no DeletionMode, so that each delete follows its template.
             mock!(Client::list_tags_for_resource).then_output(|| {
                 ListTagsForResourceOutput::builder()
-                    .set_tags(Some(our_tags()))
+                    .set_tags(Some(tags_recording_deletion(None)))
                     .build()
             }),
         ),

@@ -215,8 +215,10 @@ async fn contention_is_waited_out_inside_the_first_invocation() {
         .build();
     let poll = mock!(Client::describe_create_account_status)
         .then_output(|| poll_output(CreateAccountState::Succeeded));
+    // The new account's record names this declaration (read before its id goes out).
+    let (describe, _, tags) = read_rules("Team A");
     let event = handle(
-        &clients(&[&create, &poll]),
+        &clients(&[&create, &poll, &describe, &tags]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -242,7 +244,8 @@ async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny_
         .output(|| failed_output(CreateAccountFailureReason::ConcurrentAccountModification))
         .output(|| poll_output(CreateAccountState::Succeeded))
         .build();
-    let c = clients(&[&wanted, &defaults, &poll]);
+    let (describe, _, tags) = read_rules("Team A");
+    let c = clients(&[&wanted, &defaults, &poll, &describe, &tags]);
     let mut props = desired();
     props["RoleName"] = json!("Admin");
     // Deadlines too close to wait inside: every step goes through a callback, as CloudFormation

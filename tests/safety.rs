@@ -386,8 +386,9 @@ async fn close_quota_fails_with_service_limit_and_close_requests_limit_waits() {
                     .build(),
             )
         });
+        let recorded = recorded_deletion("CLOSE");
         let event = handle(
-            &clients(&[&describe, &close]),
+            &clients(&[&describe, &close, &recorded]),
             request(
                 "DELETE",
                 json!({"AccountId": ACCOUNT, "DeletionMode": "CLOSE"}),
@@ -440,7 +441,8 @@ async fn delete_waits_while_account_still_shows_active_after_close() {
         })
         .build();
     let close = mock!(Client::close_account).then_output(|| CloseAccountOutput::builder().build());
-    let c = clients(&[&describe, &close]);
+    let recorded = recorded_deletion("CLOSE");
+    let c = clients(&[&describe, &close, &recorded]);
     let events = run_to_end(
         &c,
         request(

@@ -95,7 +95,11 @@ pub async fn converge_regions(
         .map(|r| (r, true))
         .chain(declared.disabled.iter().map(|r| (r, false)))
     {
-        statuses.push((region, enable, inv.account.region_status(owned, region).await?));
+        statuses.push((
+            region,
+            enable,
+            inv.account.region_status(owned, region).await?,
+        ));
     }
     let mut in_flight = statuses
         .iter()

@@ -116,23 +116,23 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
         } => {
             let owned = proven(inv, account_id, &mut model).await?;
             match baseline::converge_regions(inv, &owned, &desired.regions).await {
-            Ok(Regions::Settled) => {
-                let next = after(desired, Phase::Regions, &owned, settings);
-                Ok(Step::Continue {
+                Ok(Regions::Settled) => {
+                    let next = after(desired, Phase::Regions, &owned, settings);
+                    Ok(Step::Continue {
+                        model,
+                        context: next.into(),
+                        delay: 1,
+                        message: format!("the Regions of account {account_id} are as declared"),
+                    })
+                }
+                Ok(Regions::Pending(what)) => Ok(Step::Continue {
                     model,
-                    context: next.into(),
-                    delay: 1,
-                    message: format!("the Regions of account {account_id} are as declared"),
-                })
+                    context: ctx.again().into(),
+                    delay: region_poll_delay(ctx.attempt),
+                    message: format!("waiting for the Regions of account {account_id}: {what}"),
+                }),
+                Err(e) => Err(baseline::explain_denial(inv, e).await),
             }
-            Ok(Regions::Pending(what)) => Ok(Step::Continue {
-                model,
-                context: ctx.again().into(),
-                delay: region_poll_delay(ctx.attempt),
-                message: format!("waiting for the Regions of account {account_id}: {what}"),
-            }),
-            Err(e) => Err(baseline::explain_denial(inv, e).await),
-        }
         }
         CreateStage::AwaitReady {
             account_id,
@@ -196,12 +196,7 @@ enum Phase {
 
 /// The stage after `done`: the next part of the baseline the template asks for, else reading
 /// the account back.
-fn after(
-    desired: &DesiredAccount,
-    done: Phase,
-    owned: &Owned,
-    settings: &CreateSettings,
-) -> Ctx {
+fn after(desired: &DesiredAccount, done: Phase, owned: &Owned, settings: &CreateSettings) -> Ctx {
     let account_id = owned.id();
     let contacts = desired.contacts.as_ref().is_some_and(|c| !c.is_empty());
     if done < Phase::Contacts && contacts {

@@ -48,7 +48,11 @@ async fn start(inv: &Invocation<'_>, model: ResourceModel) -> Result<Step, Handl
         .as_deref()
         .map(DeletionMode::from_property)
         .transpose()?;
-    let recorded = owned.book().deletion.as_deref().and_then(DeletionMode::parse);
+    let recorded = owned
+        .book()
+        .deletion
+        .as_deref()
+        .and_then(DeletionMode::parse);
     match mode_to_apply(asked, recorded) {
         Ok(DeletionMode::Refuse) => Err(HandlerError::InvalidRequest(refusal(inv, view))),
         Ok(DeletionMode::Close) => {
@@ -250,5 +254,35 @@ async fn await_closure(
         // Gone from the organization altogether: deleted as well.
         Err(HandlerError::NotFound(_)) => Ok(Step::Deleted),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeletionMode::{Close, Refuse, Remove};
+
+    #[test]
+    fn a_delete_never_does_more_than_the_recorded_deletion_mode() {
+        // (asked, recorded) -> applied, or refused naming both.
+        for (asked, recorded, applied) in [
+            (None, None, Ok(Refuse)),
+            (None, Some(Close), Ok(Close)),
+            (Some(Refuse), Some(Close), Ok(Refuse)),
+            (Some(Close), Some(Close), Ok(Close)),
+            (Some(Remove), Some(Remove), Ok(Remove)),
+            // Imported accounts have no record: the template decides.
+            (Some(Close), None, Ok(Close)),
+            (Some(Close), Some(Refuse), Err((Close, Refuse))),
+            (Some(Remove), Some(Refuse), Err((Remove, Refuse))),
+            (Some(Close), Some(Remove), Err((Close, Remove))),
+            (Some(Remove), Some(Close), Err((Remove, Close))),
+        ] {
+            assert_eq!(
+                mode_to_apply(asked, recorded),
+                applied,
+                "{asked:?} over {recorded:?}"
+            );
+        }
     }
 }

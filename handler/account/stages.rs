@@ -24,6 +24,9 @@ pub enum Write {
 }
 
 impl Write {
+    /// Every write action.
+    pub const ALL: [Write; 3] = [Write::Create, Write::Update, Write::Delete];
+
     /// The protocol's name of the action.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,7 +42,7 @@ impl Write {
     }
 
     /// The wire names of this action's stages.
-    fn stage_names(self) -> &'static [&'static str] {
+    pub fn stage_names(self) -> &'static [&'static str] {
         match self {
             Write::Create => CreateStage::NAMES,
             Write::Update => UpdateStage::NAMES,

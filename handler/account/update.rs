@@ -12,9 +12,9 @@ use crate::account::baseline::{self, Regions};
 use crate::account::read;
 use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
+use crate::aws::ownership::Purpose;
 use crate::vocab::baseline::{AlternateContacts, ContactType};
 use crate::vocab::error::HandlerError;
-use crate::aws::ownership::Purpose;
 use crate::vocab::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
     MAX_ACCOUNT_TAGS,
@@ -499,6 +499,38 @@ mod tests {
         assert_eq!(set, BTreeMap::from([("b".to_string(), "2".to_string())]));
         // c was the template's and is gone from it; cost-allocation was never the template's.
         assert_eq!(remove, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn the_record_and_other_tools_tags_count_against_fifty_before_any_call() {
+        let id = AccountId::parse("111122223333").unwrap();
+        let live: BTreeMap<String, String> =
+            (0..49).map(|i| (format!("tool-{i}"), "x".into())).collect();
+        let set = BTreeMap::from([
+            ("team".to_string(), "web".to_string()),
+            (TAG_RECORD.to_string(), "v1 deletion=REFUSE".to_string()),
+        ]);
+        // An imported account: 49 tags, no record; the update adds a tag and the record.
+        let e = check_tag_total(&id, 49, false, &live, &set, &[]).unwrap_err();
+        assert_eq!(
+            e.code(),
+            crate::vocab::error_code::HandlerErrorCode::InvalidRequest
+        );
+        assert!(
+            e.to_string()
+                .starts_with("Tags: account 111122223333 already has 49 tags")
+                && e.to_string().contains("would have 51")
+                && e.to_string().contains("remove 1 tag(s)"),
+            "{e}"
+        );
+        // A record already there replaces itself; a removed key makes room.
+        check_tag_total(&id, 50, true, &live, &set, &["tool-0".to_string()]).unwrap();
+        // Only the record added: 50 in all is allowed.
+        let record_only = BTreeMap::from([(TAG_RECORD.to_string(), "v1".to_string())]);
+        check_tag_total(&id, 49, false, &live, &record_only, &[]).unwrap();
+        // Changing a value adds nothing.
+        let changed = BTreeMap::from([("tool-3".to_string(), "y".to_string())]);
+        check_tag_total(&id, 50, true, &live, &changed, &[]).unwrap();
     }
 
     #[test]

@@ -44,8 +44,8 @@ pub enum Purpose {
     Management,
 }
 
-/// How long after an account joined a record tag that cannot be seen yet is waited for rather
-/// than taken as "no record". Organizations' reads are eventually consistent: the tags given to
+/// How long after an account joined, while a creation looks at it, a record tag that cannot be
+/// seen yet is waited for rather than taken as "no record". Organizations' reads are eventually consistent: the tags given to
 /// CreateAccount (the record among them, all applied together) may show a little after the
 /// account itself. An account with no tags at all that joined within this window may be this
 /// declaration's own; past it, or with other tags visible but no record, it is not.
@@ -128,15 +128,16 @@ pub async fn prove(
     declaration: Option<&str>,
     purpose: Purpose,
 ) -> Result<Checked, HandlerError> {
-    let (view, tags) = tokio::try_join!(org.describe_account(id), org.tags_of(id)).map_err(
-        |e| match (purpose, e) {
-            // A new account may show in DescribeAccount before its tags can be listed.
-            (Purpose::Creation, HandlerError::NotFound(m)) => {
-                HandlerError::retry(RetryClass::NotYetVisible, m)
+    let (view, tags) =
+        tokio::try_join!(org.describe_account(id), org.tags_of(id)).map_err(|e| {
+            match (purpose, e) {
+                // A new account may show in DescribeAccount before its tags can be listed.
+                (Purpose::Creation, HandlerError::NotFound(m)) => {
+                    HandlerError::retry(RetryClass::NotYetVisible, m)
+                }
+                (_, e) => e,
             }
-            (_, e) => e,
-        },
-    )?;
+        })?;
     let record_needed = match (purpose, org.acting()) {
         (Purpose::Creation, _) | (Purpose::Management, Acting::Function) => true,
         (Purpose::Management, Acting::Caller) => false,
@@ -160,8 +161,13 @@ pub async fn prove(
         (Some(other), Some(_)) => {
             format!("its record tag {TAG_RECORD} names another declaration (resource={other})")
         }
-        (None, Some(_)) if tags.is_empty() && joined_recently(&view, unix_now()) => {
-            // Perhaps this declaration's own new account, whose tags are not visible yet.
+        (None, Some(_))
+            if purpose == Purpose::Creation
+                && tags.is_empty()
+                && joined_recently(&view, unix_now()) =>
+        {
+            // Perhaps this declaration's own new account, whose tags are not visible yet. (An
+            // account a resource already stands for was reported only once its record showed.)
             return Err(HandlerError::retry(
                 RetryClass::NotYetVisible,
                 format!("account {id} joined moments ago and its tags, the record among them, are not visible yet"),

@@ -116,10 +116,7 @@ async fn put_once(url: &str, body: &Bytes) -> Result<(), Failure> {
     match tokio::time::timeout(ATTEMPT_BOUND, exchange(url, body)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(Failure {
-            message: format!(
-                "no complete answer within {} s",
-                ATTEMPT_BOUND.as_secs()
-            ),
+            message: format!("no complete answer within {} s", ATTEMPT_BOUND.as_secs()),
             transient: true,
         }),
     }
@@ -175,9 +172,7 @@ pub async fn put(url: &str, body: Vec<u8>, until: Instant) -> Result<(), SeamErr
                 );
                 return Ok(());
             }
-            Err(f)
-                if f.transient && attempt < MAX_ATTEMPTS && Instant::now() + wait < until =>
-            {
+            Err(f) if f.transient && attempt < MAX_ATTEMPTS && Instant::now() + wait < until => {
                 warn!(attempt, error = %f.message, "answer not delivered; trying again");
                 tokio::time::sleep(wait).await;
                 wait *= 2;
@@ -215,7 +210,10 @@ mod tests {
             ("http://127.0.0.1:9000/x", "127.0.0.1 is not a host"),
             ("https://localhost/x", "localhost is not a host"),
             ("https://[::1]/x", "is not a host"),
-            ("https://attacker.example.com/x", "attacker.example.com is not a host"),
+            (
+                "https://attacker.example.com/x",
+                "attacker.example.com is not a host",
+            ),
             ("https://amazonaws.com.attacker.net/x", "is not a host"),
             ("https://evilamazonaws.com/x", "is not a host"),
             ("http://bucket.s3.amazonaws.com/x", "is not a host"),

@@ -139,6 +139,28 @@ pub fn our_tags() -> Vec<Tag> {
     vec![our_record(None), tag("team", "a")]
 }
 
+/// Our record with the DeletionMode the last write recorded (None: a record written before
+/// DeletionMode was kept), and a tag of the user's.
+pub fn tags_recording_deletion(mode: Option<&str>) -> Vec<Tag> {
+    let book = Bookkeeping {
+        resource: Some(resource_identity(STACK, "Acct")),
+        role_name: Some("OrganizationAccountAccessRole".into()),
+        billing: Some("DENY".into()),
+        gov_cloud_account_id: None,
+        deletion: mode.map(str::to_owned),
+    };
+    vec![tag(TAG_RECORD, &book.encode()), tag("team", "a")]
+}
+
+/// ListTagsForResource answering `tags_recording_deletion(mode)`.
+pub fn recorded_deletion(mode: &'static str) -> Rule {
+    mock!(Client::list_tags_for_resource).then_output(move || {
+        ListTagsForResourceOutput::builder()
+            .set_tags(Some(tags_recording_deletion(Some(mode))))
+            .build()
+    })
+}
+
 /// One invocation with a Lambda deadline `seconds` away: too short to wait inside it, so the
 /// answer shows what goes to CloudFormation's callback loop.
 pub async fn handle_briefly(clients: &Clients, req: Value, seconds: u64) -> ProgressEvent {

@@ -192,6 +192,12 @@ impl Moto {
         self.control("/_local_org/stats", None).await["calls"].clone()
     }
 
+    /// The changing calls (and AssumeRoles) that named each account: `{"<id>": {"MoveAccount": n,
+    /// "Account.PutAlternateContact": n, "STS.AssumeRole": n, ...}}`.
+    pub async fn touched(&self) -> Value {
+        self.control("/_local_org/stats", None).await["touched"].clone()
+    }
+
     /// The alternate contacts and Region statuses the local Account Management API holds, by
     /// account: `{"<id>": {"contacts": {"BILLING": {...}}, "regions": {"af-south-1": "ENABLED"}}}`.
     pub async fn account_baselines(&self) -> Value {

@@ -31,6 +31,23 @@ use event::{Echo, Progress};
 
 pub use event::PROGRESS_KEY;
 
+/// Every stage a custom resource's carried progress can name, with its request type (`Create`,
+/// `Update`, `Delete`): for tests that forge progress for each of them, so that a stage added
+/// later is covered without editing them.
+pub fn stage_names() -> Vec<(&'static str, &'static str)> {
+    Write::ALL
+        .into_iter()
+        .flat_map(|w| {
+            let request_type = match w {
+                Write::Create => "Create",
+                Write::Update => "Update",
+                Write::Delete => "Delete",
+            };
+            w.stage_names().iter().map(move |n| (request_type, *n))
+        })
+        .collect()
+}
+
 /// The configuration naming ResponseURL hosts besides AWS's (local test set-ups only).
 pub const RESPONSE_HOSTS_VARIABLE: &str = response_url::HOSTS_VARIABLE;
 
