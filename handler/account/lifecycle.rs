@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tracing::warn;
 
-pub use crate::account::stages::Write;
+pub use crate::account::stages::{CallbackContext, Write};
 
-use crate::account::stages::CallbackContext;
-use crate::aws::ownership::Acting;
-use crate::vocab::model::ResourceModel;
+use crate::account::stages::{Context, CreateStage, DeleteStage};
 use crate::account::step::{Invocation, Step};
 use crate::account::{create, delete, update};
+use crate::aws::ownership::Acting;
 use crate::vocab::error::{HandlerError, RetryClass};
+use crate::vocab::model::{CreateAccountRequestId, ResourceModel};
 
 /// Runs the stage in `context` once. `Err` only for a failure no retry can mend.
 pub async fn advance(
@@ -50,7 +50,12 @@ pub async fn advance(
         // Throttling, concurrent modification, transient faults: the same step again, later.
         Err(e) if e.retry_class().is_some() => {
             warn!(error = %e, "retryable; the same step again later");
-            Ok(Step::retry(retry_model(inv, context), context.clone(), inv.seed, &e))
+            Ok(Step::retry(
+                retry_model(inv, context),
+                context.clone(),
+                inv.seed,
+                &e,
+            ))
         }
         Err(e) => Err(e),
     }
@@ -70,4 +75,41 @@ fn retry_model(inv: &Invocation<'_>, context: &CallbackContext) -> ResourceModel
         (Write::Create, Acting::Caller) | (Write::Update | Write::Delete, _) => {}
     }
     model
+}
+
+/// What a front door may ask of a write in progress, so that no door matches stages itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// A create that has requested nothing yet (its next step is CreateAccount): resuming it
+    /// would request anew.
+    NothingRequested,
+    /// A create waiting for its creation request, which may make an account any moment.
+    CreationInFlight(CreateAccountRequestId),
+    /// Anything else.
+    Underway,
+}
+
+/// Where the write at `context` stands.
+pub fn standing(context: &CallbackContext) -> Standing {
+    match context {
+        CallbackContext::Create(Context { stage, .. }) => match stage {
+            CreateStage::StartCreate { .. } => Standing::NothingRequested,
+            CreateStage::AwaitCreation { request_id, .. } => {
+                Standing::CreationInFlight(request_id.clone())
+            }
+            CreateStage::FindOwnRequest { .. }
+            | CreateStage::PlaceAccount { .. }
+            | CreateStage::SetContacts { .. }
+            | CreateStage::ConvergeRegions { .. }
+            | CreateStage::AwaitReady { .. }
+            | CreateStage::DescribeCreated { .. } => Standing::Underway,
+        },
+        CallbackContext::Update(_) | CallbackContext::Delete(_) => Standing::Underway,
+    }
+}
+
+/// The first stage of a delete whose resource names no account (its create answered before,
+/// or without, an account): settle what that create may have started, `request_id` when known.
+pub fn settle_creation(request_id: Option<CreateAccountRequestId>) -> CallbackContext {
+    Context::new(DeleteStage::ResolveCreation { request_id }).into()
 }

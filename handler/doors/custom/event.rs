@@ -14,8 +14,7 @@ use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceReques
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::account::lifecycle::Write;
-use crate::account::stages::{CallbackContext, Context, CreateStage, DeleteStage};
+use crate::account::lifecycle::{self, CallbackContext, Write};
 use crate::account::step::Request;
 use crate::vocab::error::HandlerError;
 use crate::vocab::identity::fnv1a;
@@ -76,23 +75,6 @@ impl Echo {
             physical_resource_id: Some(text("PhysicalResourceId")).filter(|p| !p.is_empty()),
         }
     }
-
-    /// The id a Create answers with before (or without) an account.
-    pub fn not_created(&self) -> String {
-        format!("{NOT_CREATED}{}", self.request_id)
-    }
-
-    /// The id a Create answers with at `context`, when its AccountId is not known: the creation
-    /// request in flight when there is one, so that the rollback Delete can settle it.
-    pub fn pending_create(&self, context: &CallbackContext) -> String {
-        match context {
-            CallbackContext::Create(Context {
-                stage: CreateStage::AwaitCreation { request_id, .. },
-                ..
-            }) => format!("{CREATING}{request_id}"),
-            _ => self.not_created(),
-        }
-    }
 }
 
 /// The function a ServiceToken or Lambda ARN names, without qualifier: `arn:P:lambda:R:A:function:
@@ -146,6 +128,16 @@ pub enum Progress {
     },
 }
 
+impl Progress {
+    /// Where the carried write stands (None once finished), for the answer's PhysicalResourceId.
+    pub fn standing(&self) -> Option<lifecycle::Standing> {
+        match self {
+            Progress::Continue { context, .. } => Some(lifecycle::standing(context)),
+            Progress::Finished => None,
+        }
+    }
+}
+
 /// A custom-resource request, understood.
 #[derive(Debug, Clone)]
 pub struct CustomRequest {
@@ -167,10 +159,7 @@ impl CustomRequest {
     /// names no account first settles what its Create may have started.
     pub fn first_stage(&self) -> CallbackContext {
         match (self.write, &self.account_id) {
-            (Write::Delete, None) => Context::new(DeleteStage::ResolveCreation {
-                request_id: self.pending_request.clone(),
-            })
-            .into(),
+            (Write::Delete, None) => lifecycle::settle_creation(self.pending_request.clone()),
             (write, _) => write.first_stage(),
         }
     }

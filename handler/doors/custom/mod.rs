@@ -11,6 +11,7 @@
 
 mod answer;
 mod event;
+mod physical;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,8 +20,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::{error, info, warn, Instrument};
 
-use crate::account::lifecycle::{self, Write};
-use crate::account::stages::{CallbackContext, Context, CreateStage};
+use crate::account::lifecycle::{self, CallbackContext, Standing, Write};
 use crate::account::step::{Budget, Invocation, Step};
 use crate::aws::clients::Clients;
 use crate::aws::lambda::SelfInvoke;
@@ -28,6 +28,7 @@ use crate::aws::response_url;
 use crate::vocab::error::HandlerError;
 use answer::{data, Answer};
 use event::{Echo, Progress};
+use physical::physical_id;
 
 pub use event::PROGRESS_KEY;
 
@@ -166,33 +167,25 @@ pub async fn handle(
                 // failed and must be made again): isComplete would request again each time it
                 // resumed from here, so this is a failure, and nothing was created.
                 Outcome::Pending {
-                    progress:
-                        Progress::Continue {
-                            context:
-                                CallbackContext::Create(Context {
-                                    stage: CreateStage::StartCreate { .. },
-                                    ..
-                                }),
-                            ..
-                        },
+                    progress,
                     account_id: None,
                     note,
-                } => Err(FunctionError::Failed(format!(
-                    "NotStabilized: no account creation could be started within this \
+                } if echo.request_type == "Create"
+                    && progress.standing() == Some(Standing::NothingRequested) =>
+                {
+                    Err(FunctionError::Failed(format!(
+                        "NotStabilized: no account creation could be started within this \
                          onEvent invocation, so nothing was created; deploy again (or give the \
                          onEvent function a longer timeout). Last: {note}"
-                ))),
+                    )))
+                }
                 Outcome::Pending {
                     progress,
                     account_id,
                     ..
                 } => {
-                    let physical = account_id
-                        .or(echo.physical_resource_id.clone())
-                        .unwrap_or_else(|| match &progress {
-                            Progress::Continue { context, .. } => echo.pending_create(context),
-                            Progress::Finished => echo.not_created(),
-                        });
+                    let physical =
+                        physical_id(&echo, account_id.as_deref(), progress.standing().as_ref());
                     Ok(answer::on_event(&physical, BTreeMap::new(), &progress))
                 }
             },
@@ -259,10 +252,7 @@ async fn guarded(
     let abort = task.abort_handle();
     let failed = |reason: String| {
         Outcome::Answered(Answer::Failed {
-            physical_id: echo
-                .physical_resource_id
-                .clone()
-                .unwrap_or_else(|| echo.not_created()),
+            physical_id: physical_id(echo, None, None),
             reason,
         })
     };
@@ -305,10 +295,9 @@ async fn work(
     cap: Duration,
     deadline: Option<SystemTime>,
 ) -> Outcome {
-    let unchanged = echo
-        .physical_resource_id
-        .clone()
-        .unwrap_or_else(|| echo.not_created());
+    // The id CloudFormation knows, for answers that keep it (and a request too malformed to
+    // say what it is).
+    let unchanged = physical_id(echo, None, None);
     let req = match event::parse(payload) {
         Ok(r) => r,
         Err(e) => return Outcome::Answered(failed(unchanged, &e)),
@@ -340,11 +329,12 @@ async fn work(
     let mut account_id = req.account_id.as_ref().map(|a| a.as_str().to_owned());
     // A Create without its AccountId yet answers with the request in flight, if any, so that
     // its rollback Delete can settle it (no account is left that no stack knows).
-    let physical = |account_id: &Option<String>, context: &CallbackContext| match req.write {
-        Write::Create => account_id
-            .clone()
-            .unwrap_or_else(|| echo.pending_create(context)),
-        Write::Update | Write::Delete => unchanged.clone(),
+    let physical = |account_id: &Option<String>, context: &CallbackContext| {
+        physical_id(
+            echo,
+            account_id.as_deref(),
+            Some(&lifecycle::standing(context)),
+        )
     };
     loop {
         let inv = Invocation::new(&view, services.clone(), req.seed, budget);
@@ -470,18 +460,11 @@ async fn answer_url(
                 Err(e) => {
                     error!(error = %e, "could not hand the wait to a later invocation");
                     Answer::Failed {
-                        physical_id: match (echo.request_type.as_str(), &progress) {
-                            ("Create", Progress::Continue { context, .. }) => {
-                                account_id.unwrap_or_else(|| echo.pending_create(context))
-                            }
-                            ("Create", Progress::Finished) => {
-                                account_id.unwrap_or_else(|| echo.not_created())
-                            }
-                            _ => echo
-                                .physical_resource_id
-                                .clone()
-                                .unwrap_or_else(|| echo.not_created()),
-                        },
+                        physical_id: physical_id(
+                            echo,
+                            account_id.as_deref(),
+                            progress.standing().as_ref(),
+                        ),
                         reason: format!(
                             "InternalFailure: the work outlasted this invocation and could not \
                              continue in a later one ({e}); the function's role needs \
