@@ -8,27 +8,30 @@
 //!
 //! Every request that names a ResponseURL gets exactly one answer there: parse errors, handler
 //! errors, a panic, a stuck step and a failed hand-off all end in FAILED with the reason.
+//!
+//! The rooms: `event` reads a request, `work` runs the lifecycle within the invocation's time,
+//! and the three ways of answering each have a file: `url` (a PUT to the ResponseURL, or a
+//! hand-off to a later invocation), `cdk` (the provider framework's onEvent and isComplete
+//! results), with `answer` (the bodies) and `physical` (the PhysicalResourceId) shared by them.
 
 mod answer;
+mod cdk;
 mod event;
 mod physical;
+mod url;
+mod work;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde_json::{json, Value};
-use tokio::time::Instant;
-use tracing::{error, info, warn, Instrument};
+use tracing::{error, info, Instrument};
 
-use crate::account::lifecycle::{self, CallbackContext, Standing, Write};
-use crate::account::step::{Budget, Invocation, Step};
+use crate::account::lifecycle::Write;
 use crate::aws::clients::Clients;
-use crate::aws::lambda::SelfInvoke;
 use crate::aws::response_url;
-use crate::vocab::error::HandlerError;
-use answer::{data, Answer};
+use answer::Answer;
 use event::{Echo, Progress};
-use physical::physical_id;
 
 pub use event::PROGRESS_KEY;
 
@@ -52,26 +55,13 @@ pub fn stage_names() -> Vec<(&'static str, &'static str)> {
 /// The configuration naming ResponseURL hosts besides AWS's (local test set-ups only).
 pub const RESPONSE_HOSTS_VARIABLE: &str = response_url::HOSTS_VARIABLE;
 
-/// How long one invocation works before handing the rest to the next, unless the Lambda
-/// deadline comes first: `CUSTOM_RESOURCE_INVOCATION_SECONDS`, default 840 (Lambda allows 900).
-fn invocation_cap() -> Duration {
-    let seconds = std::env::var("CUSTOM_RESOURCE_INVOCATION_SECONDS")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or(840);
-    Duration::from_secs(seconds.clamp(1, 900))
-}
-
-/// Room kept for one more step (a poll and its read-back) before deciding to wait here.
-const STEP: Duration = Duration::from_secs(5);
-
 /// Whether a payload is a custom-resource request rather than a registry one.
 pub fn recognise(payload: &Value) -> bool {
     payload.get("RequestType").is_some() && payload.get("action").is_none()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     ResponseUrl,
     CdkOnEvent,
     CdkIsComplete,
@@ -89,7 +79,7 @@ pub enum FunctionError {
 
 /// How the work in one invocation ended.
 #[derive(Debug)]
-enum Outcome {
+pub(crate) enum Outcome {
     Answered(Answer),
     /// Not finished when this invocation's time ran out.
     Pending {
@@ -138,11 +128,11 @@ pub async fn handle(
         {
             return Ok(answer::is_complete(Some((None, BTreeMap::new()))));
         }
-        let outcome = guarded(clients, &payload, &echo, deadline).await;
+        let outcome = work::guarded(clients, &payload, &echo, deadline).await;
         info!(outcome = ?outcome_name(&outcome), "worked");
         match mode {
             Mode::ResponseUrl => {
-                answer_url(
+                url::answer(
                     clients,
                     &payload,
                     &echo,
@@ -152,53 +142,8 @@ pub async fn handle(
                 )
                 .await
             }
-            Mode::CdkOnEvent => match outcome {
-                Outcome::Answered(Answer::Success { physical_id, data }) => {
-                    Ok(answer::on_event(&physical_id, data, &Progress::Finished))
-                }
-                Outcome::Answered(Answer::Failed { reason, .. }) => {
-                    Err(FunctionError::Failed(reason))
-                }
-                // Never a failure while a creation may be in flight: the framework would answer
-                // with its CREATE_FAILED marker and skip the rollback Delete, leaving the account
-                // to no stack. The pending id goes out instead, isComplete goes on from the
-                // progress, and a timeout's rollback Delete can settle the request.
-                // Nothing was requested yet (no creation slot freed, or the last request
-                // failed and must be made again): isComplete would request again each time it
-                // resumed from here, so this is a failure, and nothing was created.
-                Outcome::Pending {
-                    progress,
-                    account_id: None,
-                    note,
-                } if echo.request_type == "Create"
-                    && progress.standing() == Some(Standing::NothingRequested) =>
-                {
-                    Err(FunctionError::Failed(format!(
-                        "NotStabilized: no account creation could be started within this \
-                         onEvent invocation, so nothing was created; deploy again (or give the \
-                         onEvent function a longer timeout). Last: {note}"
-                    )))
-                }
-                Outcome::Pending {
-                    progress,
-                    account_id,
-                    ..
-                } => {
-                    let physical =
-                        physical_id(&echo, account_id.as_deref(), progress.standing().as_ref());
-                    Ok(answer::on_event(&physical, BTreeMap::new(), &progress))
-                }
-            },
-            Mode::CdkIsComplete => match outcome {
-                Outcome::Answered(Answer::Success { physical_id, data }) => {
-                    let created = (echo.request_type == "Create").then_some(physical_id.as_str());
-                    Ok(answer::is_complete(Some((created, data))))
-                }
-                Outcome::Answered(Answer::Failed { reason, .. }) => {
-                    Err(FunctionError::Failed(reason))
-                }
-                Outcome::Pending { .. } => Ok(answer::is_complete(None)),
-            },
+            Mode::CdkOnEvent => cdk::on_event(outcome, &echo),
+            Mode::CdkIsComplete => cdk::is_complete(outcome, &echo),
         }
     }
     .instrument(span)
@@ -228,268 +173,5 @@ fn outcome_name(outcome: &Outcome) -> &'static str {
         Outcome::Answered(Answer::Success { .. }) => "success",
         Outcome::Answered(Answer::Failed { .. }) => "failed",
         Outcome::Pending { .. } => "pending",
-    }
-}
-
-/// The work in its own task, so that a panic becomes a FAILED answer, and bounded, so that a
-/// stuck call still leaves time to answer.
-async fn guarded(
-    clients: &Clients,
-    payload: &Value,
-    echo: &Echo,
-    deadline: Option<SystemTime>,
-) -> Outcome {
-    let budget_cap = invocation_cap();
-    // Past the lifecycle's own backstop (budget + 1 s), so that a step cut off there is handed on.
-    let backstop = Budget::new(budget_cap, deadline).remaining() + Duration::from_secs(2);
-    let task = tokio::spawn({
-        let clients = clients.clone();
-        let payload = payload.clone();
-        let echo = echo.clone();
-        async move { work(&clients, &payload, &echo, budget_cap, deadline).await }
-            .instrument(tracing::Span::current())
-    });
-    let abort = task.abort_handle();
-    let failed = |reason: String| {
-        Outcome::Answered(Answer::Failed {
-            physical_id: physical_id(echo, None, None),
-            reason,
-        })
-    };
-    match tokio::time::timeout(backstop, task).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(e)) => {
-            let text = crate::doors::panic_text(e);
-            warn!(error = %text, "handler task failed");
-            failed(format!("InternalFailure: {text}"))
-        }
-        Err(_) => {
-            abort.abort();
-            failed(format!(
-                "InternalFailure: a step did not finish within this invocation ({} s); every step \
-                 is safe to run again, so retrying the stack operation is safe",
-                backstop.as_secs()
-            ))
-        }
-    }
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// What remains of the resource's ServiceTimeout (less a margin to answer in), from `started`.
-fn service_left(started: u64, timeout: Duration) -> Duration {
-    let margin = (timeout / 10).clamp(Duration::from_secs(2), Duration::from_secs(30));
-    // A ServiceTimeout shorter than the margin leaves nothing (never an overflow).
-    let end = started.saturating_add(timeout.saturating_sub(margin).as_secs());
-    Duration::from_secs(end.saturating_sub(now_secs()))
-}
-
-async fn work(
-    clients: &Clients,
-    payload: &Value,
-    echo: &Echo,
-    cap: Duration,
-    deadline: Option<SystemTime>,
-) -> Outcome {
-    // The id CloudFormation knows, for answers that keep it (and a request too malformed to
-    // say what it is).
-    let unchanged = physical_id(echo, None, None);
-    let req = match event::parse(payload) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Answered(failed(unchanged, &e)),
-    };
-    let (mut context, started, handoffs) = match &req.progress {
-        Some(Progress::Continue {
-            context,
-            started,
-            handoffs,
-            ..
-        }) => (context.clone(), *started, *handoffs),
-        Some(Progress::Finished) | None => (req.first_stage(), now_secs(), 0),
-    };
-    if let (Write::Update, None) = (req.write, &req.account_id) {
-        return Outcome::Answered(failed(
-            unchanged.clone(),
-            &HandlerError::InvalidRequest(format!(
-                "PhysicalResourceId: {unchanged} is not an AccountId (12 digits); this resource \
-                 never created an account, so there is nothing to update"
-            )),
-        ));
-    }
-    let budget = Budget::new(
-        cap.min(service_left(started, req.service_timeout)),
-        deadline,
-    );
-    let services = clients.for_function();
-    let mut view = req.view.clone();
-    let mut account_id = req.account_id.as_ref().map(|a| a.as_str().to_owned());
-    // A Create without its AccountId yet answers with the request in flight, if any, so that
-    // its rollback Delete can settle it (no account is left that no stack knows).
-    let physical = |account_id: &Option<String>, context: &CallbackContext| {
-        physical_id(
-            echo,
-            account_id.as_deref(),
-            Some(&lifecycle::standing(context)),
-        )
-    };
-    loop {
-        let inv = Invocation::new(&view, services.clone(), req.seed, budget);
-        tracing::info!(
-            stage = context.stage_name(),
-            attempt = context.attempt(),
-            "step"
-        );
-        match lifecycle::advance(&inv, &context).await {
-            Ok(Step::Done(model)) => {
-                let id = model.account_id.clone().or(account_id);
-                return Outcome::Answered(Answer::Success {
-                    physical_id: physical(&id, &context),
-                    data: data(&model),
-                });
-            }
-            Ok(Step::Deleted) => {
-                return Outcome::Answered(Answer::Success {
-                    physical_id: unchanged,
-                    data: BTreeMap::new(),
-                })
-            }
-            Ok(Step::Continue {
-                model,
-                context: next,
-                delay,
-                message,
-            }) => {
-                account_id = model.account_id.clone().or(account_id);
-                let wait = Duration::from_secs(delay.into());
-                if service_left(started, req.service_timeout) <= wait + STEP {
-                    return Outcome::Answered(Answer::Failed {
-                        physical_id: physical(&account_id, &next),
-                        reason: format!(
-                            "NotStabilized: the resource's ServiceTimeout ({} s) is nearly spent \
-                             after {handoffs} hand-off(s); last: {message}",
-                            req.service_timeout.as_secs()
-                        ),
-                    });
-                }
-                view.resource_properties =
-                    Some(serde_json::to_value(&model).unwrap_or(Value::Null));
-                context = next;
-                if budget.allows(wait, STEP) {
-                    info!(delay, %message, "waiting in this invocation");
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                return Outcome::Pending {
-                    progress: Progress::Continue {
-                        context,
-                        model: view.resource_properties.take().unwrap_or(Value::Null),
-                        started,
-                        handoffs: handoffs + 1,
-                    },
-                    account_id,
-                    note: message,
-                };
-            }
-            // An account already closed or gone is what a Delete wants.
-            Err(HandlerError::NotFound(message)) if req.write == Write::Delete => {
-                info!(%message, "nothing left to delete");
-                return Outcome::Answered(Answer::Success {
-                    physical_id: unchanged,
-                    data: BTreeMap::new(),
-                });
-            }
-            Err(e) => return Outcome::Answered(failed(physical(&account_id, &context), &e)),
-        }
-    }
-}
-
-/// FAILED with the registry type's code and message.
-fn failed(physical_id: String, e: &HandlerError) -> Answer {
-    Answer::Failed {
-        physical_id,
-        reason: format!("{:?}: {e}", e.code()),
-    }
-}
-
-/// The time left to deliver an answer: until just before the Lambda deadline.
-fn delivery_deadline(deadline: Option<SystemTime>) -> Instant {
-    let left = deadline
-        .and_then(|d| d.duration_since(SystemTime::now()).ok())
-        .map(|d| d.saturating_sub(Duration::from_millis(500)))
-        .unwrap_or(Duration::from_secs(30));
-    Instant::now() + left
-}
-
-/// ResponseURL mode: answer, or hand the rest to a later invocation (answering FAILED if that
-/// cannot be done).
-async fn answer_url(
-    clients: &Clients,
-    payload: &Value,
-    echo: &Echo,
-    outcome: Outcome,
-    deadline: Option<SystemTime>,
-    invoked_function_arn: &str,
-) -> Result<Value, FunctionError> {
-    let answer = match outcome {
-        Outcome::Answered(answer) => answer,
-        Outcome::Pending {
-            progress,
-            account_id,
-            note,
-        } => {
-            let mut next = payload.clone();
-            if let Some(obj) = next.as_object_mut() {
-                obj.insert(
-                    PROGRESS_KEY.into(),
-                    serde_json::to_value(&progress).unwrap_or(Value::Null),
-                );
-            }
-            let handed = match SelfInvoke::new(clients, invoked_function_arn) {
-                Ok(lambda) => lambda.hand_off(&next).await,
-                Err(e) => Err(e),
-            };
-            match handed {
-                Ok(()) => {
-                    info!(%note, "continues in a later invocation");
-                    return Ok(json!({"continued": true}));
-                }
-                Err(e) => {
-                    error!(error = %e, "could not hand the wait to a later invocation");
-                    Answer::Failed {
-                        physical_id: physical_id(
-                            echo,
-                            account_id.as_deref(),
-                            progress.standing().as_ref(),
-                        ),
-                        reason: format!(
-                            "InternalFailure: the work outlasted this invocation and could not \
-                             continue in a later one ({e}); the function's role needs \
-                             lambda:InvokeFunction on itself. Last: {note}"
-                        ),
-                    }
-                }
-            }
-        }
-    };
-    let body = answer::body(echo, &answer);
-    match response_url::put(&echo.response_url, body, delivery_deadline(deadline)).await {
-        Ok(()) => Ok(
-            json!({"answered": outcome_status(&answer), "physicalResourceId": answer.physical_id()}),
-        ),
-        Err(e) => {
-            error!(error = %e, "the answer could not be delivered to ResponseURL; giving up");
-            Ok(json!({"answered": false, "reason": e.to_string()}))
-        }
-    }
-}
-
-fn outcome_status(answer: &Answer) -> &'static str {
-    match answer {
-        Answer::Success { .. } => "SUCCESS",
-        Answer::Failed { .. } => "FAILED",
     }
 }
