@@ -85,11 +85,70 @@ fn env_vars(dir: &Path, moto: &Moto) -> PathBuf {
     path
 }
 
-fn work_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sam-local-{}-{what}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A test's work folder (template, code, env file, SAM's log), and what runs from it: dropped,
+/// it removes every container that mounts anything from it (SAM's warm containers keep running
+/// past SAM itself when it is killed rather than interrupted, and `sam local invoke`'s when it is
+/// cut off), then the folder. Containers are found by their mounts, so that tests side by side
+/// never remove each other's.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn new(what: &str) -> WorkDir {
+        let dir = std::env::temp_dir().join(format!("sam-local-{}-{what}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        WorkDir(dir)
+    }
+
+    /// The containers mounting anything from this folder.
+    fn containers(&self) -> Vec<String> {
+        let ids = std::process::Command::new("docker")
+            .args(["ps", "-aq", "--no-trunc"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        let prefix = self.0.to_string_lossy().into_owned();
+        ids.lines()
+            .filter(|id| {
+                std::process::Command::new("docker")
+                    .args(["inspect", "-f", "{{range .Mounts}}{{.Source}} {{end}}", id])
+                    .output()
+                    .map(|o| {
+                        String::from_utf8_lossy(&o.stdout)
+                            .split_whitespace()
+                            .any(|m| m.starts_with(&prefix))
+                    })
+                    .unwrap_or(false)
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl std::ops::Deref for WorkDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for WorkDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let left = self.containers();
+        if !left.is_empty() {
+            let _ = std::process::Command::new("docker")
+                .args(["rm", "-f"])
+                .args(&left)
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn assert_docker_ready() {
@@ -205,7 +264,7 @@ fn sam_environment() -> Vec<(&'static str, &'static str)> {
 async fn every_registry_fixture_keeps_its_promise_through_sam_local_start_lambda() {
     let moto = Moto::in_container().await;
     let org = moto.organization().await;
-    let dir = work_dir("registry");
+    let dir = WorkDir::new("registry");
     let sam = StartLambda::start(&moto, &dir).await;
     let played = play_registry_fixtures(&moto, &org, |name, body| {
         let sam = &sam;
@@ -225,7 +284,7 @@ async fn every_registry_fixture_keeps_its_promise_through_sam_local_start_lambda
 async fn every_custom_resource_fixture_keeps_its_promise_through_sam_local_start_lambda() {
     let moto = Moto::in_container().await;
     let org = moto.organization().await;
-    let dir = work_dir("custom");
+    let dir = WorkDir::new("custom");
     let sam = StartLambda::start(&moto, &dir).await;
     let played = play_custom_fixtures(&moto, &org, |name, mut event| {
         let (sam, moto) = (&sam, &moto);
@@ -255,7 +314,7 @@ async fn a_fixture_through_sam_local_invoke_keeps_its_promise() {
     let moto = Moto::in_container().await;
     moto.organization().await;
     let before = moto.calls().await;
-    let dir = work_dir("invoke");
+    let dir = WorkDir::new("invoke");
     let template = local_template(&dir);
     let env = env_vars(&dir, &moto);
     let name = "09-invalid-email.failed-invalid-request.json";
