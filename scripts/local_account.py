@@ -4,7 +4,9 @@
 moto 5.2 has alternate contacts only, leniently (no membership, trusted-access or pattern checks;
 deleting a missing contact succeeds) and no Regions at all. Here, as in AWS:
 
-- Every call names a member account (`AccountId`) and must come from the management account of
+- ListRegions and GetRegionOptStatus without `AccountId` answer for the caller's own account
+  (which Regions the partition has, and which are on by default, is the same for all).
+- Every other call names a member account (`AccountId`) and must come from the management account of
   its organization, which must have trusted access enabled for `account.amazonaws.com`
   (EnableAWSServiceAccess). Anything else is AccessDeniedException, with AWS's wording, which
   does not say which of the two is missing. The management account may not name itself.
@@ -59,8 +61,9 @@ CONTACT_TYPES = ("BILLING", "OPERATIONS", "SECURITY")
 CONTACT_FIELDS = {
     "Name": (64, None),
     "Title": (50, None),
-    "EmailAddress": (254, re.compile(r"[\s]*[\w+=.#|!&-]+@[\w.-]+\.[\w]+[\s]*")),
-    "PhoneNumber": (25, re.compile(r"[\s0-9()+-]+")),
+    # Java's regular expressions, as AWS evaluates them: \w and \s are ASCII only.
+    "EmailAddress": (254, re.compile(r"[\s]*[\w+=.#|!&-]+@[\w.-]+\.[\w]+[\s]*", re.ASCII)),
+    "PhoneNumber": (25, re.compile(r"[\s0-9()+-]+", re.ASCII)),
 }
 
 # The REST paths of the operations served here, by operation name.
@@ -73,6 +76,8 @@ PATHS = {
     "/getRegionOptStatus": "GetRegionOptStatus",
     "/listRegions": "ListRegions",
 }
+# Operations an account may call for itself, without AccountId.
+STANDALONE = {"ListRegions", "GetRegionOptStatus"}
 CHANGING = {"PutAlternateContact", "DeleteAlternateContact", "EnableRegion", "DisableRegion"}
 
 
@@ -151,6 +156,12 @@ class AccountManagement:
         backend the account is a member of, or None."""
         self.calls["Account." + op] += 1
         account_id = params.get("AccountId")
+        if account_id is None and op in STANDALONE:
+            # An account asking about itself (the management account's own Regions): no
+            # membership or trusted access involved, as in AWS.
+            with self.lock:
+                self.settle(time.time())
+                return getattr(self, _snake(op))(caller, params)
         if not isinstance(account_id, str) or not re.fullmatch(r"\d{12}", account_id):
             # The handler always names the member account; the standalone form is not served.
             raise invalid("AccountId: must be the 12-digit id of a member account")

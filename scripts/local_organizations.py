@@ -54,6 +54,9 @@ quotas). Fault mode covers them as it covers Organizations.
 Tags become visible eventually, as Organizations' reads are eventually consistent:
 `tag_visible_seconds` (0 by default) keeps an account's tags out of ListTagsForResource for that
 long after the account was created (the tags given to CreateAccount are applied together).
+`lose_region_answers` = N drops the answers of the first N EnableRegion/DisableRegion calls after
+the service acted. STS refuses AssumeRole signed for an opt-in Region that the target account
+(one created through the organization) has not enabled: RegionDisabledException, as AWS does.
 
 Control (loopback only): GET /_local_org/stats gives call counts per operation, the faults
 injected by kind (throttle, error, lost), and `touched`: per account id, the changing calls that
@@ -110,6 +113,7 @@ DEFAULTS: dict[str, Any] = {
     "fault_kinds": "throttle,error,lost",
     "seed": 1,
     "tag_visible_seconds": 0.0,
+    "lose_region_answers": 0,
     **local_account.DEFAULTS,
 }
 
@@ -178,6 +182,7 @@ def touched(account_id: str | None, op: str) -> None:
 CREATE_CALL_TIMES: deque[float] = deque()
 LOST_CREATE_ANSWERS = itertools.count()
 LOST_CLOSE_ANSWERS = itertools.count()
+LOST_REGION_ANSWERS = itertools.count()
 ACCOUNT_API = local_account.AccountManagement(SETTINGS, LOCK, CALLS)
 
 
@@ -556,6 +561,10 @@ class Middleware:
             return self.account_api(local_account.PATHS[path], environ, start_response)
         if path.startswith(CBOR_PREFIX) and environ.get("REQUEST_METHOD") == "POST":
             return self.cbor_to_json(path, environ, start_response)
+        if "/sts/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            refused = self.sts_region_refusal(environ, start_response)
+            if refused is not None:
+                return refused
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("Logs_20140328."):
             with LOCK:
@@ -692,12 +701,44 @@ class Middleware:
             answer = ACCOUNT_API.handle(op, params, caller, member_of)
         except local_account.Refused as e:
             return error_response(start_response, e.status, e.code, e.message)
-        if fault:
+        lose = op in ("EnableRegion", "DisableRegion") and next(LOST_REGION_ANSWERS) < SETTINGS.lose_region_answers
+        if fault or lose:
             with LOCK:
                 FAULTS["lost"] += 1
             return error_response(start_response, "500 Internal Server Error", "InternalServerException",
                                   "the answer was lost after the request was carried out (local fault mode)")
         return json_response(start_response, answer)
+
+    def sts_region_refusal(self, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
+        """STS in an opt-in Region the account has not enabled: an account created through the
+        organization cannot get or use credentials there (RegionDisabledException), as in AWS."""
+        from urllib.parse import parse_qs
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+        if form.get("Action") != "AssumeRole":
+            return None
+        scope = re.search(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/sts/", environ.get("HTTP_AUTHORIZATION", ""))
+        target = re.match(r"arn:[^:]*:iam::(\d{12}):", form.get("RoleArn", ""))
+        if not scope or not target:
+            return None
+        region, account_id = scope.group(1), target.group(1)
+        with LOCK:
+            created = account_id in ACCOUNT_API.created_at
+            status = ACCOUNT_API.status(account_id, region) if region in local_account.OPT_IN_REGIONS else "ENABLED_BY_DEFAULT"
+        if not created or status in ("ENABLED", "ENABLED_BY_DEFAULT"):
+            return None
+        with LOCK:
+            CALLS["STS.AssumeRole"] += 1
+        touched(account_id, "STS.AssumeRole")
+        body = ("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>"
+                "<Code>RegionDisabledException</Code><Message>STS is not activated in this region for "
+                f"account:{account_id}. Your account administrator can activate STS in this region using "
+                "the IAM Console.</Message></Error><RequestId>local</RequestId></ErrorResponse>").encode()
+        start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
 
     def put_account_name(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -174,7 +174,7 @@ async fn a_registry_create_sets_contacts_and_regions_answers_once_usable_then_up
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_trusted_access_a_baseline_fails_saying_how_to_enable_it_and_plain_accounts_still_read(
+async fn without_trusted_access_a_baseline_is_refused_before_creating_and_plain_accounts_still_read(
 ) {
     let moto = Moto::start_with(&SETTINGS).await;
     moto.organization().await;
@@ -189,12 +189,14 @@ async fn without_trusted_access_a_baseline_fails_saying_how_to_enable_it_and_pla
     assert_eq!(created.error_code(), "InvalidRequest", "{created:?}");
     let message = created.message();
     for needle in [
-        "AccessDeniedException",
-        "Trusted access for account.amazonaws.com is not enabled",
+        "trusted access for account.amazonaws.com",
+        "the organization has not enabled it; nothing was created or changed",
         "aws organizations enable-aws-service-access --service-principal account.amazonaws.com",
     ] {
         assert!(message.contains(needle), "{needle}: {message}");
     }
+    // Refused before CreateAccount: no account to roll back.
+    assert_eq!(calls(&moto.calls().await, "CreateAccount"), 0);
 
     // An account whose template declares no baseline reads and updates as before: no trusted
     // access, and the contacts it cannot read are left out.
@@ -368,9 +370,13 @@ async fn converge_once(
     let contacts = no_contacts();
     // The stage's account is proven first: its live record, through Organizations.
     let (describe, parents, tags) = read_rules("Team A");
+    // No opt request of the account's is under way besides the declared ones.
+    let in_flight = mock!(aws_sdk_account::Client::list_regions).then_output(|| {
+        aws_sdk_account::operation::list_regions::ListRegionsOutput::builder().build()
+    });
     let c = clients_with(
         &[&describe, &parents, &tags],
-        &[&status, &enable, &contacts],
+        &[&status, &enable, &contacts, &in_flight],
         &[],
     );
     let props = json!({"AccountId": ACCOUNT, "AccountName": "Team A", "Email": "team-a@example.com",
@@ -441,5 +447,49 @@ async fn a_region_still_changing_the_other_way_is_waited_out_not_failed() {
     assert!(
         message.contains("still changing the other way"),
         "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_region_answer_is_read_back_not_failed_and_readiness_works_from_an_opt_in_region() {
+    // The first EnableRegion's answer is lost after the service acted (the SDK's retry is then
+    // refused: already ENABLING); and the stack is in an opt-in Region (af-south-1), where a new
+    // account can get no STS credentials (RegionDisabledException) until it enables it.
+    let moto = Moto::start_with(&[
+        "--region-enabling-seconds",
+        "2",
+        "--ready-seconds",
+        "3",
+        "--lose-region-answers",
+        "1",
+    ])
+    .await;
+    let org = moto.organization().await;
+    org.enable_account_management().await;
+    let props = json!({"AccountName": "Cape Town", "Email": "cape@example.com",
+        "EnabledRegions": ["me-south-1"], "WaitUntilReady": true, "ReadyTimeoutInMinutes": 2});
+    let created = drive(
+        &moto,
+        &[
+            "--region",
+            "af-south-1",
+            "--action",
+            "CREATE",
+            "--properties",
+            &props.to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    let id = created.account_id();
+    assert_eq!(
+        moto.account_baselines().await[&id]["regions"]["me-south-1"],
+        "ENABLED"
+    );
+    assert_eq!(moto.faults().await["lost"], 1);
+    // af-south-1 was never enabled for the account: readiness asked STS elsewhere.
+    assert_eq!(
+        moto.account_baselines().await[&id]["regions"]["af-south-1"],
+        Value::Null
     );
 }

@@ -472,9 +472,12 @@ fn the_sam_function_is_allowed_exactly_the_schema_permissions_and_to_invoke_itse
     assert_eq!(own["Roles"], json!([{"Ref": "CustomResourceFunctionRole"}]));
     let statement = &own["PolicyDocument"]["Statement"][0];
     assert_eq!(statement["Action"], "lambda:InvokeFunction");
+    // Itself, and itself through any version or alias (the self-invoke keeps the qualifier the
+    // function was invoked through).
     assert_eq!(
         statement["Resource"],
-        json!({"Fn::GetAtt": ["CustomResourceFunction", "Arn"]})
+        json!([{"Fn::GetAtt": ["CustomResourceFunction", "Arn"]},
+               {"Fn::Sub": "${CustomResourceFunction.Arn}:*"}])
     );
 }
 

@@ -47,8 +47,28 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
     vec![
         (
             "ListAWSServiceAccessForOrganization",
-            mock!(Client::list_aws_service_access_for_organization)
-                .then_output(|| ListAwsServiceAccessForOrganizationOutput::builder().build()),
+            // Trusted access for account.amazonaws.com is on: the baseline's calls are made.
+            mock!(Client::list_aws_service_access_for_organization).then_output(|| {
+                ListAwsServiceAccessForOrganizationOutput::builder()
+                    .enabled_service_principals(
+                        aws_sdk_organizations::types::EnabledServicePrincipal::builder()
+                            .service_principal("account.amazonaws.com")
+                            .build(),
+                    )
+                    .build()
+            }),
+        ),
+        (
+            "DescribeOrganizationalUnit",
+            mock!(Client::describe_organizational_unit).then_output(|| {
+                aws_sdk_organizations::operation::describe_organizational_unit::DescribeOrganizationalUnitOutput::builder()
+                    .organizational_unit(
+                        aws_sdk_organizations::types::OrganizationalUnit::builder()
+                            .id("ou-abcd-12345678")
+                            .build(),
+                    )
+                    .build()
+            }),
         ),
         (
             "ListAccounts",
@@ -200,6 +220,29 @@ fn baseline_operations(denied: bool) -> (Named, Named) {
                     }
                 },
             ),
+        ),
+        (
+            "account:ListRegions",
+            // The caller's own (no AccountId): the partition's Regions; a member's: those in
+            // flight (none).
+            mock!(aws_sdk_account::Client::list_regions).then_compute_output(|input| {
+                use aws_sdk_account::types::Region;
+                let region = |name: &str, status: RegionOptStatus| {
+                    Region::builder()
+                        .region_name(name)
+                        .region_opt_status(status)
+                        .build()
+                };
+                let out = aws_sdk_account::operation::list_regions::ListRegionsOutput::builder();
+                match input.account_id() {
+                    Some(_) => out.build(),
+                    None => out
+                        .regions(region("us-east-1", RegionOptStatus::EnabledByDefault))
+                        .regions(region("af-south-1", RegionOptStatus::Disabled))
+                        .regions(region("me-south-1", RegionOptStatus::Enabled))
+                        .build(),
+                }
+            }),
         ),
         (
             "account:DeleteAlternateContact",
@@ -354,7 +397,8 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     baseline["DisabledRegions"] = json!(["me-south-1"]);
     baseline["WaitUntilReady"] = json!(true);
     create.extend(called("CREATE", baseline.clone(), Path::Normal).await);
-    // Trusted access off: the refusal is explained from the organization's trusted services.
+    // The caller lacks the account: permission: the refusal is explained from the
+    // organization's trusted services (on, so it is the permission).
     create.extend(
         called_after(
             "CREATE",
@@ -362,12 +406,16 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
             Value::Null,
             Path::Normal,
             Some((
-                HandlerErrorCode::InvalidRequest,
+                HandlerErrorCode::AccessDenied,
                 "Account Management PutAlternateContact",
             )),
         )
         .await,
     );
+    // A parent named by the root's id: checked against ListRoots before creating.
+    let mut at_the_root = with_parent.clone();
+    at_the_root["ParentIds"] = json!(["r-abcd"]);
+    create.extend(called("CREATE", at_the_root, Path::Normal).await);
     assert_eq!(create, permissions("create"));
 
     let mut moved = with_parent.clone();
@@ -406,7 +454,7 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
             with_baseline,
             before,
             Path::Normal,
-            Some((HandlerErrorCode::InvalidRequest, "Account Management")),
+            Some((HandlerErrorCode::AccessDenied, "Account Management")),
         )
         .await,
     );

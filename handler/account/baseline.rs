@@ -101,10 +101,8 @@ pub async fn converge_regions(
             inv.account.region_status(owned, region).await?,
         ));
     }
-    let mut in_flight = statuses
-        .iter()
-        .filter(|(_, _, s)| matches!(s, RegionStatus::Enabling | RegionStatus::Disabling))
-        .count();
+    // Every opt request under way for the account counts against its 6, declared or not.
+    let mut in_flight = inv.account.regions_in_flight(owned).await?;
     let mut requested_any = false;
     let mut pending = Vec::new();
     for (region, enable, status) in statuses {
@@ -134,13 +132,24 @@ pub async fn converge_regions(
         if requested_any {
             tokio::time::sleep(REGION_REQUEST_SPACING).await;
         }
-        if enable {
-            inv.account.enable_region(owned, region).await?;
-            pending.push(format!("{region} ENABLING (requested)"));
-        } else {
-            inv.account.disable_region(owned, region).await?;
-            pending.push(format!("{region} DISABLING (requested)"));
+        let asked = match enable {
+            true => inv.account.enable_region(owned, region).await,
+            false => inv.account.disable_region(owned, region).await,
+        };
+        if let Err(e) = asked {
+            // An answer lost after the service acted comes back, when the SDK tries again, as a
+            // refusal ("already ENABLING"): the status says whether the request took.
+            if e.retry_class().is_some()
+                || !took(enable, inv.account.region_status(owned, region).await?)
+            {
+                return Err(e);
+            }
+            tracing::info!(%region, error = %e, "the opt request was refused, but the Region is on its way: taken as requested");
         }
+        pending.push(format!(
+            "{region} {} (requested)",
+            if enable { "ENABLING" } else { "DISABLING" }
+        ));
         requested_any = true;
         in_flight += 1;
     }
@@ -148,6 +157,21 @@ pub async fn converge_regions(
         true => Regions::Settled,
         false => Regions::Pending(pending.join(", ")),
     })
+}
+
+/// Whether a Region's status shows an opt request in that direction took.
+fn took(enable: bool, status: RegionStatus) -> bool {
+    match (enable, status) {
+        (true, RegionStatus::Enabling | RegionStatus::Enabled | RegionStatus::EnabledByDefault) => {
+            true
+        }
+        (false, RegionStatus::Disabling | RegionStatus::Disabled) => true,
+        (true, RegionStatus::Disabled | RegionStatus::Disabling)
+        | (
+            false,
+            RegionStatus::Enabled | RegionStatus::Enabling | RegionStatus::EnabledByDefault,
+        ) => false,
+    }
 }
 
 /// The live state of the Regions a model declares, as READ reports them: the declared enabled

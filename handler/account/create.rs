@@ -27,9 +27,9 @@ use crate::account::backoff::{
     create_poll_delay, create_poll_wait, ready_poll_delay, region_poll_delay, retry_delay,
 };
 use crate::account::baseline::{self, Regions};
-use crate::account::read;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
+use crate::account::{preflight, read};
 use crate::aws::organizations::CreateRequest;
 use crate::aws::ownership::{Owned, Purpose};
 use crate::aws::sts::Readiness;
@@ -65,6 +65,11 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
     model.gov_cloud_account_id = None;
     match &ctx.stage {
         CreateStage::StartCreate { settings } => {
+            // What AWS would refuse only once the account exists is refused before the first
+            // request (a retry of this stage has passed these checks already).
+            if ctx.attempt == 0 {
+                preflight::check(inv, desired, desired.parent.as_ref()).await?;
+            }
             // The first call's properties still carry the write-only values; keep them.
             let settings = settings.clone().unwrap_or_else(|| desired.settings());
             let ctx = Ctx {
@@ -553,8 +558,14 @@ async fn after_status(
                 }
             }
         }
-        CreateState::Failed { reason } if reason == "EMAIL_ALREADY_EXISTS" => {
-            email_owner(inv, desired, settings, model).await
+        // The address is taken: perhaps by this declaration's own earlier request (a create
+        // re-delivered, a lost answer). A repeated CreateGovCloudAccount says so with its own
+        // reason (the GovCloud side holds the address too); the commercial account is adopted
+        // the same way.
+        CreateState::Failed { reason }
+            if reason == "EMAIL_ALREADY_EXISTS" || reason == "GOVCLOUD_ACCOUNT_ALREADY_EXISTS" =>
+        {
+            email_owner(inv, desired, settings, model, &reason).await
         }
         CreateState::Failed { reason } => {
             let error = translate::creation_failure(&reason, &desired.email);
@@ -585,6 +596,7 @@ async fn email_owner(
     desired: &DesiredAccount,
     settings: &CreateSettings,
     model: ResourceModel,
+    reason: &str,
 ) -> Result<Next, HandlerError> {
     let owners = inv.org.accounts_with_email(&desired.email).await?;
     for owner in &owners {
@@ -595,7 +607,7 @@ async fn email_owner(
         };
         if !owner.is_live() {
             return Err(HandlerError::AlreadyExists(format!(
-                "Email: {} belongs to account {}, which this resource created earlier and which is now {}; a closed account keeps its address (CreateAccount failed with EMAIL_ALREADY_EXISTS). Choose another Email",
+                "Email: {} belongs to account {}, which this resource created earlier and which is now {}; a closed account keeps its address (CreateAccount failed with {reason}). Choose another Email",
                 desired.email,
                 owner.id,
                 owner.lifecycle()
@@ -633,12 +645,12 @@ async fn email_owner(
             });
         }
         return Err(HandlerError::AlreadyExists(format!(
-            "Email: {} is already the address of an AWS account outside this organization (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email",
+            "Email: {} is already the address of an AWS account outside this organization (CreateAccount failed with {reason}); choose another Email",
             desired.email
         )));
     }
     Err(HandlerError::AlreadyExists(format!(
-        "Email: {} is already the address of another account in this organization, not one this resource created (CreateAccount failed with EMAIL_ALREADY_EXISTS); choose another Email. To see which account, from the management account: aws organizations list-accounts --query \"Accounts[?Email=='{}']\"",
+        "Email: {} is already the address of another account in this organization, not one this resource created (CreateAccount failed with {reason}); choose another Email. To see which account, from the management account: aws organizations list-accounts --query \"Accounts[?Email=='{}']\"",
         desired.email, desired.email
     )))
 }

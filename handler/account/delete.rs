@@ -189,7 +189,9 @@ async fn resolve_creation(
                 return start(inv, model).await;
             }
             // EMAIL_ALREADY_EXISTS: an earlier request of this declaration may own the address.
-            Some(CreateState::Failed { reason }) if reason == "EMAIL_ALREADY_EXISTS" => {}
+            Some(CreateState::Failed { reason })
+                if reason == "EMAIL_ALREADY_EXISTS"
+                    || reason == "GOVCLOUD_ACCOUNT_ALREADY_EXISTS" => {}
             Some(CreateState::Failed { .. }) | None => return Ok(Step::Deleted),
         }
     }

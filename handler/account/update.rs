@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::account::backoff::region_poll_delay;
 use crate::account::baseline::{self, Regions};
-use crate::account::read;
 use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
+use crate::account::{preflight, read};
 use crate::aws::ownership::Purpose;
 use crate::vocab::baseline::{AlternateContacts, ContactType};
 use crate::vocab::error::HandlerError;
@@ -107,6 +107,10 @@ async fn apply(
         &set,
         &remove,
     )?;
+
+    // What AWS would refuse midway (a missing OU, the Account Management API without trusted
+    // access, a Region the partition lacks) is refused before the first change.
+    preflight::check(inv, &desired, target.as_ref()).await?;
 
     if let Some(target) = target {
         let current = inv.org.parent_of(&owned).await?;

@@ -3,6 +3,8 @@
 //! request's credentials (the caller's for the registry type, the function's own role for a
 //! custom resource). Every call comes back as our types or a classified HandlerError.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_account::config::http::HttpResponse;
 use aws_sdk_account::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
@@ -122,6 +124,63 @@ impl AccountManagement {
         }
     }
 
+    /// Every Region of the partition and where it stands for the caller's own account (the
+    /// management account: ListRegions without AccountId, which needs no trusted access). Which
+    /// Regions exist, and which are enabled by default, is the same for every account.
+    pub async fn partition_regions(&self) -> Result<BTreeMap<String, RegionStatus>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_regions()
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut regions = BTreeMap::new();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| translate::classify(SERVICE, "ListRegions", e, None))?;
+            for r in page.regions() {
+                if let (Some(name), Some(status)) = (r.region_name(), r.region_opt_status()) {
+                    regions.insert(name.to_owned(), opt_status(Some(status), name)?);
+                }
+            }
+        }
+        Ok(regions)
+    }
+
+    /// How many Region opt requests are under way for the account (ENABLING or DISABLING), all
+    /// of them, not only the ones a template declares: the quota of 6 counts every one.
+    pub async fn regions_in_flight(&self, owned: &Owned) -> Result<usize, HandlerError> {
+        let mut pages = self
+            .client
+            .list_regions()
+            .account_id(owned.id().as_str())
+            .region_opt_status_contains(RegionOptStatus::Enabling)
+            .region_opt_status_contains(RegionOptStatus::Disabling)
+            .max_results(50)
+            .into_paginator()
+            .send();
+        let mut count = 0;
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| translate::classify(SERVICE, "ListRegions", e, None))?;
+            count += page
+                .regions()
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        r.region_opt_status(),
+                        Some(RegionOptStatus::Enabling | RegionOptStatus::Disabling)
+                    )
+                })
+                .count();
+        }
+        Ok(count)
+    }
+
     /// Where a Region stands for the account.
     pub async fn region_status(
         &self,
@@ -137,16 +196,7 @@ impl AccountManagement {
             .send()
             .await
             .map_err(|e| translate::classify(SERVICE, "GetRegionOptStatus", e, None))?;
-        match out.region_opt_status() {
-            Some(RegionOptStatus::Enabled) => Ok(RegionStatus::Enabled),
-            Some(RegionOptStatus::Enabling) => Ok(RegionStatus::Enabling),
-            Some(RegionOptStatus::Disabling) => Ok(RegionStatus::Disabling),
-            Some(RegionOptStatus::Disabled) => Ok(RegionStatus::Disabled),
-            Some(RegionOptStatus::EnabledByDefault) => Ok(RegionStatus::EnabledByDefault),
-            other => Err(HandlerError::GeneralServiceException(format!(
-                "{SERVICE} GetRegionOptStatus: {region} has a status this handler does not know ({other:?})"
-            ))),
-        }
+        opt_status(out.region_opt_status(), region.as_str())
     }
 
     /// Asks for the Region to be enabled. The caller reads the status first, so a
@@ -194,6 +244,26 @@ impl AccountManagement {
         })
     }
 }
+
+/// A Region's opt status in our terms.
+fn opt_status(
+    status: Option<&RegionOptStatus>,
+    region: &str,
+) -> Result<RegionStatus, HandlerError> {
+    match status {
+        Some(RegionOptStatus::Enabled) => Ok(RegionStatus::Enabled),
+        Some(RegionOptStatus::Enabling) => Ok(RegionStatus::Enabling),
+        Some(RegionOptStatus::Disabling) => Ok(RegionStatus::Disabling),
+        Some(RegionOptStatus::Disabled) => Ok(RegionStatus::Disabled),
+        Some(RegionOptStatus::EnabledByDefault) => Ok(RegionStatus::EnabledByDefault),
+        other => Err(HandlerError::GeneralServiceException(format!(
+            "{SERVICE}: {region} has a status this handler does not know ({other:?})"
+        ))),
+    }
+}
+
+/// Safety net for a listing that repeats its pages.
+const MAX_PAGES: usize = 100;
 
 /// A refused EnableRegion or DisableRegion. ConflictException means the opposite transition is
 /// still under way (enabling a Region being disabled, or the reverse): waited out.

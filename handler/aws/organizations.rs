@@ -58,7 +58,8 @@ without_reason!(
     op::move_account::MoveAccountError,
     op::describe_create_account_status::DescribeCreateAccountStatusError,
     op::list_create_account_status::ListCreateAccountStatusError,
-    op::list_aws_service_access_for_organization::ListAWSServiceAccessForOrganizationError
+    op::list_aws_service_access_for_organization::ListAWSServiceAccessForOrganizationError,
+    op::describe_organizational_unit::DescribeOrganizationalUnitError
 );
 
 fn classify<E>(op: &str, err: SdkError<E, HttpResponse>) -> HandlerError
@@ -153,6 +154,26 @@ impl Organizations {
         })
     }
 
+    /// Whether an organizational unit of this id exists in the organization.
+    pub async fn ou_exists(&self, ou: &ParentId) -> Result<bool, HandlerError> {
+        match self
+            .client
+            .describe_organizational_unit()
+            .organizational_unit_id(ou.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_organizational_unit_not_found_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(classify("DescribeOrganizationalUnit", e)),
+        }
+    }
+
     /// The service principals with trusted access in the organization (the Account Management
     /// API needs `account.amazonaws.com`).
     pub async fn trusted_services(&self) -> Result<Vec<String>, HandlerError> {
@@ -221,7 +242,9 @@ impl Organizations {
 
     /// The accounts using `email` (compared case-insensitively), closed ones included. This
     /// pages through every account: only for the rare paths where CreateAccount said
-    /// EMAIL_ALREADY_EXISTS and the owner must be found.
+    /// EMAIL_ALREADY_EXISTS and the owner must be found. No ceiling on the organization's size
+    /// (its quota is raised to 10,000 accounts and beyond on request, 20 a page): the SDK's
+    /// paginator stops on a repeated token, and the step's time budget bounds the rest.
     pub async fn accounts_with_email(&self, email: &str) -> Result<Vec<AccountView>, HandlerError> {
         let mut pages = self
             .client
@@ -230,10 +253,7 @@ impl Organizations {
             .page_size(20)
             .send();
         let mut found = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let Some(page) = pages.next().await else {
-                break;
-            };
+        while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("ListAccounts", e))?;
             for account in page.accounts() {
                 if account

@@ -6,6 +6,7 @@
 //! failure of its own.
 
 use aws_credential_types::Credentials;
+use aws_sdk_sts::config::Region;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::{Client, Config};
 
@@ -55,7 +56,14 @@ impl Sts {
     ) -> Result<Readiness, HandlerError> {
         let account = owned.id();
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-        let assumed = Client::from_conf(self.conf.clone())
+        // A new account has every opt-in Region disabled, and STS will not issue or honour its
+        // credentials there (RegionDisabledException): ask in a Region every account has,
+        // whatever Region the stack is in.
+        let conf = match always_enabled_region(partition) {
+            Some(region) => self.conf.to_builder().region(Region::new(region)).build(),
+            None => self.conf.clone(),
+        };
+        let assumed = Client::from_conf(conf.clone())
             .assume_role()
             .role_arn(&role_arn)
             .role_session_name("cfn-organizations-account-ready")
@@ -79,7 +87,7 @@ impl Sts {
             },
             Err(e) => return not_yet_or_failure("AssumeRole", &role_arn, e),
         };
-        let session = self.conf.to_builder().credentials_provider(creds).build();
+        let session = conf.to_builder().credentials_provider(creds).build();
         match Client::from_conf(session)
             .get_caller_identity()
             .send()
@@ -92,6 +100,22 @@ impl Sts {
             ))),
             Err(e) => not_yet_or_failure("GetCallerIdentity", &role_arn, e),
         }
+    }
+}
+
+/// A Region enabled by default in every account of the partition, where its global STS endpoint
+/// lives (botocore's partitions.json: each partition's first Region); None for a partition this
+/// handler does not know, which keeps the request's Region.
+pub fn always_enabled_region(partition: &str) -> Option<&'static str> {
+    match partition {
+        "aws" => Some("us-east-1"),
+        "aws-us-gov" => Some("us-gov-west-1"),
+        "aws-cn" => Some("cn-north-1"),
+        "aws-iso" => Some("us-iso-east-1"),
+        "aws-iso-b" => Some("us-isob-east-1"),
+        "aws-iso-e" => Some("eu-isoe-west-1"),
+        "aws-iso-f" => Some("us-isof-south-1"),
+        _ => None,
     }
 }
 

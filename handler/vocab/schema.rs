@@ -349,6 +349,39 @@ mod tests {
     }
 
     #[test]
+    fn contact_and_identifier_patterns_are_ascii_as_aws_evaluates_them() {
+        // AWS checks these with Java's regular expressions, where \w and \s are ASCII: a
+        // letter outside ASCII, a no-break space or another script's digits pass Unicode-aware
+        // classes but are refused by the service, so they are refused here, before any call.
+        let contact = |email: &str, phone: &str| {
+            json!({"AccountName": "a", "Email": "a@b.co", "AlternateContacts": {"Security":
+                {"Name": "n", "Title": "t", "EmailAddress": email, "PhoneNumber": phone}}})
+        };
+        Schema::get()
+            .validate(&contact(" sec_ops+1@example.com\t", "+1 (555) 0100"))
+            .unwrap();
+        for (bad, field) in [
+            (contact("séc@example.com", "+1 555 0100"), "EmailAddress"),
+            (contact("sec@exämple.com", "+1 555 0100"), "EmailAddress"),
+            (
+                contact("sec@example.com", "+1\u{a0}555 0100"),
+                "PhoneNumber",
+            ),
+            (
+                json!({"AccountName": "a", "Email": "a@b.co", "RoleName": "Rôle"}),
+                "RoleName",
+            ),
+            (
+                json!({"AccountName": "a", "Email": "a@b.co", "AccountId": "١٢٣٤٥٦٧٨٩٠١٢"}),
+                "AccountId",
+            ),
+        ] {
+            let e = violation(bad);
+            assert!(e.contains(field) && e.contains("does not match"), "{e}");
+        }
+    }
+
+    #[test]
     fn bad_email_names_the_field_and_the_pattern() {
         assert_eq!(
             violation(json!({"AccountName": "a", "Email": "not-an-email"})),
