@@ -94,7 +94,10 @@ struct WorkDir(PathBuf);
 
 impl WorkDir {
     fn new(what: &str) -> WorkDir {
-        let dir = std::env::temp_dir().join(format!("sam-local-{}-{what}", std::process::id()));
+        // Under the checkout's own target folder, so that what mounts from it is known to be
+        // this checkout's (scripts/leftovers) and Docker can mount it.
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("sam-local-{}-{what}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         WorkDir(dir)
