@@ -54,7 +54,8 @@ quotas). Fault mode covers them as it covers Organizations.
 Tags become visible eventually, as Organizations' reads are eventually consistent:
 `tag_visible_seconds` (0 by default) keeps an account's tags out of ListTagsForResource for that
 long after the account was created (the tags given to CreateAccount are applied together).
-`lose_region_answers` = N drops the answers of the first N EnableRegion/DisableRegion calls after
+`deny_operations` (comma-separated Organizations operations) answers those with
+AccessDeniedException, as for a caller whose policy lacks them. `lose_region_answers` = N drops the answers of the first N EnableRegion/DisableRegion calls after
 the service acted. STS refuses AssumeRole signed for an opt-in Region that the target account
 (one created through the organization) has not enabled: RegionDisabledException, as AWS does.
 
@@ -114,6 +115,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 1,
     "tag_visible_seconds": 0.0,
     "lose_region_answers": 0,
+    "deny_operations": "",
     **local_account.DEFAULTS,
 }
 
@@ -583,6 +585,10 @@ class Middleware:
             roll = SETTINGS.rng.random()
             kinds = [k.strip() for k in SETTINGS.fault_kinds.split(",") if k.strip()] or ["throttle"]
             kind = SETTINGS.rng.choice(kinds)
+        denied = [o.strip() for o in str(SETTINGS.deny_operations).split(",") if o.strip()]
+        if op in denied:
+            return error_response(start_response, "400 Bad Request", "AccessDeniedException",
+                                  f"You don't have permissions to access this resource (organizations:{op} is denied to this caller)")
         if op in PAGED_OPERATIONS and SETTINGS.empty_pages:
             answer = self.empty_page(op, environ, start_response)
             if answer is not None:

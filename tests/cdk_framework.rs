@@ -744,3 +744,111 @@ async fn the_cdk_example_app_deploys_its_accounts_through_the_real_framework() {
         assert_eq!(state == "ACTIVE", *retained, "{account}: {state}");
     }
 }
+
+/// A create that fails after its account exists (here the caller may create accounts but not
+/// move them) names the account: onEvent answers with the AccountId and isComplete raises the
+/// failure, so the framework's FAILED carries the id and the rollback Delete reaches the function,
+/// which applies DeletionMode. (A function error from onEvent would make the framework answer
+/// with its CREATE_FAILED marker and answer the rollback Delete itself: the account in no stack.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_failing_after_its_account_exists_names_it_and_the_rollback_applies_deletion_mode()
+{
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    moto.configure(json!({"deny_operations": "MoveAccount"}))
+        .await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    let cdk = Framework::start(&function).await;
+    let mut properties = props("Cdk Stranded", "cdk-stranded@example.com");
+    properties["ParentIds"] = json!([org.ou_a]);
+    properties["DeletionMode"] = json!("CLOSE");
+    let answer = cdk
+        .play(
+            cdk.event(
+                "Create",
+                "Stranded",
+                "stranded",
+                properties.clone(),
+                None,
+                None,
+            ),
+            "stranded",
+        )
+        .await;
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("MoveAccount"),
+        "{answer}"
+    );
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(
+        id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()),
+        "{answer}"
+    );
+    assert_eq!(org.state_of(&id).await, "ACTIVE");
+    // CloudFormation's rollback: the Delete reaches the function, which closes the account.
+    let rollback = cdk
+        .play(
+            cdk.event(
+                "Delete",
+                "Stranded",
+                "stranded-rollback",
+                properties,
+                Some(&id),
+                None,
+            ),
+            "stranded-rollback",
+        )
+        .await;
+    assert_eq!(rollback["Status"], "SUCCESS", "{rollback}");
+    assert_eq!(rollback["PhysicalResourceId"], id.as_str());
+    assert_ne!(org.state_of(&id).await, "ACTIVE");
+    assert_eq!(org.accounts_with_email("cdk-stranded@example.com").await, 1);
+}
+
+/// The framework hands onEvent's result unchanged to every isComplete, so each pass resumes from
+/// onEvent's stage: nothing that is already as declared is changed again (each changing
+/// operation once per thing it changes), and the readiness deadline does not move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_outlasting_on_event_changes_each_thing_once_across_is_complete_passes() {
+    let moto = Moto::start_with(&[
+        "--creation-seconds",
+        "12",
+        "--region-enabling-seconds",
+        "4",
+        "--ready-seconds",
+        "12",
+    ])
+    .await;
+    let org = moto.organization().await;
+    org.enable_account_management().await;
+    // Each invocation works for ten seconds: onEvent is outlasted by the creation, and the
+    // baseline takes several isComplete passes.
+    let function = CustomFunction::start(&moto, 2, 10).await;
+    let cdk = Framework::start(&function).await;
+    let mut properties = props("Cdk Baseline", "cdk-baseline@example.com");
+    properties["ParentIds"] = json!([org.ou_a]);
+    properties["AlternateContacts"] = json!({"Security": {"Name": "Sec", "Title": "CISO",
+        "EmailAddress": "sec@example.com", "PhoneNumber": "+1 555 0100"}});
+    properties["EnabledRegions"] = json!(["af-south-1"]);
+    properties["WaitUntilReady"] = json!("true");
+    let answer = cdk
+        .play(
+            cdk.event("Create", "Based", "based", properties, None, None),
+            "based",
+        )
+        .await;
+    let id = assert_account_id(&answer);
+    let passes = cdk.stats().await["isComplete"].as_u64().unwrap();
+    assert!(passes >= 2, "isComplete passes: {passes}");
+    let stats = moto.calls().await;
+    for op in [
+        "CreateAccount",
+        "MoveAccount",
+        "Account.PutAlternateContact",
+        "Account.EnableRegion",
+    ] {
+        assert_eq!(calls(&stats, op), 1, "{op} over {passes} passes: {stats}");
+    }
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+}

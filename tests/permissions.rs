@@ -40,6 +40,8 @@ enum Path {
     EmailTaken,
     /// CreateAccount's answer is lost; the request is found with ListCreateAccountStatus.
     LostAnswer,
+    /// (UPDATE) The account sits in the OU the previous template put it in.
+    InItsOu,
 }
 
 /// One rule per operation, answering like an organization holding the account `ACCOUNT`.
@@ -118,7 +120,9 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
                         .state(CreateAccountState::Failed)
                         .failure_reason(CreateAccountFailureReason::EmailAlreadyExists)
                         .build(),
-                    Path::Normal | Path::LostAnswer => status(CreateAccountState::Succeeded),
+                    Path::Normal | Path::LostAnswer | Path::InItsOu => {
+                        status(CreateAccountState::Succeeded)
+                    }
                 };
                 DescribeCreateAccountStatusOutput::builder()
                     .create_account_status(status)
@@ -135,7 +139,17 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
         ),
         (
             "ListParents",
-            mock!(Client::list_parents).then_output(at_root),
+            mock!(Client::list_parents).then_output(move || match path {
+                Path::InItsOu => aws_sdk_organizations::operation::list_parents::ListParentsOutput::builder()
+                    .parents(
+                        aws_sdk_organizations::types::Parent::builder()
+                            .id("ou-abcd-12345678")
+                            .r#type(aws_sdk_organizations::types::ParentType::OrganizationalUnit)
+                            .build(),
+                    )
+                    .build(),
+                Path::Normal | Path::EmailTaken | Path::LostAnswer => at_root(),
+            }),
         ),
         (
             "ListRoots",
@@ -202,7 +216,43 @@ fn baseline_operations(denied: bool) -> (Named, Named) {
     let regions: Arc<Mutex<HashMap<String, RegionOptStatus>>> = Arc::default();
     let (on, off, read) = (regions.clone(), regions.clone(), regions);
     let account = vec![
-        ("account:GetAlternateContact", no_contacts()),
+        // The billing contact the previous template of the baseline update declared (so that
+        // dropping it from the template deletes it); no other.
+        (
+            "account:GetAlternateContact",
+            mock!(aws_sdk_account::Client::get_alternate_contact).then_compute_response(|input| {
+                use aws_sdk_account::operation::get_alternate_contact::GetAlternateContactOutput;
+                use aws_sdk_account::types::{AlternateContact, AlternateContactType};
+                match input.alternate_contact_type() {
+                    Some(AlternateContactType::Billing) => MockResponse::Output(
+                        GetAlternateContactOutput::builder()
+                            .alternate_contact(
+                                AlternateContact::builder()
+                                    .alternate_contact_type(AlternateContactType::Billing)
+                                    .name("Bill")
+                                    .title("CFO")
+                                    .email_address("bill@example.com")
+                                    .phone_number("+1 555 0101")
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                    _ => MockResponse::Error(
+                        aws_sdk_account::operation::get_alternate_contact::GetAlternateContactError::ResourceNotFoundException(
+                            aws_sdk_account::types::error::ResourceNotFoundException::builder()
+                                .message("No contact of that type was found.")
+                                .meta(
+                                    aws_sdk_account::error::ErrorMetadata::builder()
+                                        .code("ResourceNotFoundException")
+                                        .build(),
+                                )
+                                .build()
+                                .expect("a message is all it needs"),
+                        ),
+                    ),
+                }
+            }),
+        ),
         (
             "account:PutAlternateContact",
             mock!(aws_sdk_account::Client::put_alternate_contact).then_compute_response(
@@ -427,7 +477,8 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     let mut previous = moved.clone();
     previous["Tags"] = json!([{"Key": "team", "Value": "a"}]);
     let mut update = called("UPDATE", moved.clone(), Path::Normal).await;
-    update.extend(called_after("UPDATE", at_root, previous, Path::Normal, None).await);
+    // (Back to the root only from where the previous template put it.)
+    update.extend(called_after("UPDATE", at_root, previous, Path::InItsOu, None).await);
     // The baseline: the previous template declared a billing contact, this one a security
     // contact (put) and not the billing one (deleted), and Regions to enable and disable.
     let mut with_baseline = moved.clone();

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use crate::account::step::Invocation;
-use crate::aws::ownership::Owned;
+use crate::aws::ownership::{Owned, Readable};
 use crate::vocab::baseline::{
-    AlternateContacts, ContactType, DeclaredRegions, RegionName, RegionStatus,
+    AlternateContacts, Contact, ContactType, DeclaredRegions, RegionName, RegionStatus,
 };
 use crate::vocab::error::HandlerError;
 
@@ -20,22 +20,32 @@ const MAX_REGION_REQUESTS: usize = 6;
 /// EnableRegion and DisableRegion take one request per second per account (quotas).
 const REGION_REQUEST_SPACING: Duration = Duration::from_millis(1100);
 
-/// Puts every declared contact (PutAlternateContact replaces it whole, so a re-run or an
-/// unchanged contact does no harm) and deletes the kinds in `removed` (those the previous
-/// template declared and this one does not; one already gone is fine).
+/// Puts every declared contact that is not already as declared (PutAlternateContact replaces
+/// it whole) and deletes the kinds in `removed` (those the previous
+/// template declared and this one does not) that still hold what it declared; one already gone
+/// is fine.
 pub async fn apply_contacts(
     inv: &Invocation<'_>,
     owned: &Owned,
     desired: &AlternateContacts,
-    removed: &[ContactType],
+    removed: &[(ContactType, Contact)],
 ) -> Result<(), HandlerError> {
     for kind in ContactType::ALL {
-        if let Some(contact) = desired.get(kind) {
-            inv.account.put_contact(owned, kind, contact).await?;
+        let Some(contact) = desired.get(kind) else {
+            continue;
+        };
+        // Read first: a stage run again (a callback re-delivered, each CDK isComplete resuming
+        // from onEvent's stage) changes nothing that is already as declared.
+        if inv.account.contact(owned, kind).await?.as_ref() == Some(contact) {
+            continue;
         }
+        inv.account.put_contact(owned, kind, contact).await?;
     }
-    for kind in removed {
-        inv.account.delete_contact(owned, *kind).await?;
+    for (kind, was) in removed {
+        // Only while it is still what the previous template declared.
+        if inv.account.contact(owned, *kind).await?.as_ref() == Some(was) {
+            inv.account.delete_contact(owned, *kind).await?;
+        }
     }
     Ok(())
 }
@@ -46,7 +56,7 @@ pub async fn apply_contacts(
 /// AccessDeniedException).
 pub async fn live_contacts(
     inv: &Invocation<'_>,
-    owned: &Owned,
+    owned: &impl Readable,
 ) -> Result<Option<AlternateContacts>, HandlerError> {
     let (billing, operations, security) = tokio::join!(
         inv.account.contact(owned, ContactType::Billing),
@@ -179,7 +189,7 @@ fn took(enable: bool, status: RegionStatus) -> bool {
 /// on their way). A Region changed by hand drops out, so drift detection sees it.
 pub async fn live_regions(
     inv: &Invocation<'_>,
-    owned: &Owned,
+    owned: &impl Readable,
     enabled: &[String],
     disabled: &[String],
 ) -> Result<(Vec<String>, Vec<String>), HandlerError> {

@@ -224,7 +224,9 @@ fn after(desired: &DesiredAccount, done: Phase, owned: &Owned, settings: &Create
             role_name: settings.role_name.clone(),
             partition: baseline::partition_of(owned.view().arn.as_deref()).to_owned(),
             minutes,
-            until: unix_now() + i64::from(minutes) * 60,
+            // Counted from the account's creation, so that a stage rebuilt on every pass (each
+            // CDK isComplete resumes from onEvent's stage) never moves the deadline.
+            until: owned.view().joined_at.unwrap_or_else(unix_now) + i64::from(minutes) * 60,
         });
     }
     Context::new(CreateStage::DescribeCreated {
@@ -398,6 +400,7 @@ async fn start(
         billing: Some(settings.billing.as_str().to_owned()),
         gov_cloud_account_id: settings.gov_cloud.then(String::new),
         deletion: Some(desired.deletion.as_str().to_owned()),
+        origin: None,
     };
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
     tags.insert(TAG_RECORD.into(), record.encode());
@@ -715,11 +718,7 @@ async fn describe_created(
     ctx: &Ctx,
     account_id: &AccountId,
 ) -> Result<Step, HandlerError> {
-    let described = match inv.owned(account_id, Purpose::Creation).await {
-        Ok(owned) => read::describe(inv, &owned).await,
-        Err(e) => Err(e),
-    };
-    match described {
+    match read::describe(inv, account_id, Purpose::Creation).await {
         Ok(model) => Ok(Step::Done(model)),
         Err(HandlerError::NotFound(m)) if ctx.attempt < MAX_VISIBILITY_POLLS => {
             Err(HandlerError::retry(RetryClass::NotYetVisible, m))

@@ -1,28 +1,55 @@
-//! READ: the account as its ownership check just read it (DescribeAccount and every tag), with
-//! its parent (ListParents) and alternate contacts, issued together: they are independent, and
-//! against AWS each is a round trip of tens of milliseconds. The Regions a model declares are read
-//! after, one GetRegionOptStatus each. Only a proven account is read in full (`&Owned`): what READ
-//! returns leaves the function.
+//! READ: the account as its ownership check reads it (DescribeAccount and every tag), with its
+//! parent (ListParents) and alternate contacts read alongside, all issued together: they are
+//! independent, and against AWS each is a round trip of tens of milliseconds, so a READ takes
+//! about the slowest of them rather than their sum. The Regions a model declares are read after,
+//! one GetRegionOptStatus each. What READ returns leaves the function, so the reads come back
+//! only with the proof (`ownership::prove_reading`).
 
 use crate::account::baseline;
 use crate::account::step::Invocation;
-use crate::aws::ownership::{Owned, Purpose};
+use crate::aws::ownership::Purpose;
 use crate::vocab::error::HandlerError;
-use crate::vocab::model::ResourceModel;
+use crate::vocab::model::{AccountId, ResourceModel};
 use crate::vocab::observed::model_from;
 
 pub async fn run(inv: &Invocation<'_>) -> Result<ResourceModel, HandlerError> {
     let id = inv.incoming_model()?.account_id()?;
-    let owned = inv.owned(&id, Purpose::Management).await?;
-    describe(inv, &owned).await
+    describe(inv, &id, Purpose::Management).await
 }
 
-/// The full model of a live account, as `owned` saw it; closed, suspended or pending-closure
+/// The full model of a live account, proven for `purpose`; closed, suspended or pending-closure
 /// accounts are NotFound. Contacts are the live ones (left out when the caller may not read
 /// them); Regions only those the incoming model declares, as they stand.
-pub async fn describe(inv: &Invocation<'_>, owned: &Owned) -> Result<ResourceModel, HandlerError> {
-    let id = owned.id();
+pub async fn describe(
+    inv: &Invocation<'_>,
+    id: &AccountId,
+    purpose: Purpose,
+) -> Result<ResourceModel, HandlerError> {
     tracing::Span::current().record("account_id", id.as_str());
+    let declared = inv.incoming_model()?;
+    let enabled = declared.enabled_regions.clone();
+    let disabled = declared.disabled_regions.clone();
+    let (owned, (parent, contacts, regions)) = inv
+        .owned_reading(id, purpose, |account| async move {
+            let (parent, contacts) = tokio::try_join!(
+                inv.org.parent_of(&account),
+                baseline::live_contacts(inv, &account),
+            )?;
+            let regions = match (&enabled, &disabled) {
+                (None, None) => None,
+                _ => Some(
+                    baseline::live_regions(
+                        inv,
+                        &account,
+                        enabled.as_deref().unwrap_or_default(),
+                        disabled.as_deref().unwrap_or_default(),
+                    )
+                    .await?,
+                ),
+            };
+            Ok((parent, contacts, regions))
+        })
+        .await?;
     let view = owned.view();
     if !view.is_live() {
         return Err(HandlerError::NotFound(format!(
@@ -30,21 +57,9 @@ pub async fn describe(inv: &Invocation<'_>, owned: &Owned) -> Result<ResourceMod
             view.lifecycle()
         )));
     }
-    let (parent, contacts) = tokio::try_join!(
-        inv.org.parent_of(owned),
-        baseline::live_contacts(inv, owned),
-    )?;
     let mut model = model_from(view, &parent, owned.user_tags(), owned.book());
     model.alternate_contacts = contacts;
-    let declared = inv.incoming_model()?;
-    if declared.enabled_regions.is_some() || declared.disabled_regions.is_some() {
-        let (on, off) = baseline::live_regions(
-            inv,
-            owned,
-            declared.enabled_regions.as_deref().unwrap_or_default(),
-            declared.disabled_regions.as_deref().unwrap_or_default(),
-        )
-        .await?;
+    if let Some((on, off)) = regions {
         model.enabled_regions = declared.enabled_regions.as_ref().map(|_| on);
         model.disabled_regions = declared.disabled_regions.as_ref().map(|_| off);
     }

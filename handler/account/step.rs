@@ -15,7 +15,7 @@ use crate::account::stages::CallbackContext;
 use crate::aws::account::AccountManagement;
 use crate::aws::clients::Services;
 use crate::aws::organizations::Organizations;
-use crate::aws::ownership::{self, Checked, Owned, Purpose};
+use crate::aws::ownership::{self, Checked, Owned, Purpose, Reading};
 use crate::aws::sts::Sts;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::identity::resource_identity;
@@ -153,6 +153,28 @@ impl<'a> Invocation<'a> {
                 self.request.stack_name().unwrap_or("?"),
             )
         })
+    }
+
+    /// The proof for `id` and what `read` read of the account alongside the check (one round
+    /// trip), or AccessDenied as `owned` says it; for another's account the reads are dropped.
+    pub async fn owned_reading<T, Fut>(
+        &self,
+        id: &AccountId,
+        purpose: Purpose,
+        read: impl FnOnce(Reading) -> Fut,
+    ) -> Result<(Owned, T), HandlerError>
+    where
+        Fut: std::future::Future<Output = Result<T, HandlerError>>,
+    {
+        let identity = self.resource_identity();
+        ownership::prove_reading(&self.org, id, identity.as_deref(), purpose, read)
+            .await?
+            .map_err(|not| {
+                not.refusal(
+                    self.request.logical_resource_id.as_deref().unwrap_or("?"),
+                    self.request.stack_name().unwrap_or("?"),
+                )
+            })
     }
 
     /// The model CloudFormation sent, decoded without the schema's rules.

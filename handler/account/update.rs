@@ -5,7 +5,7 @@
 //! names a parent (or the previous one did and the new one does not: back to the root), and only
 //! tag keys the previous template or stack declared are removed; other tools' tags survive.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::account::backoff::region_poll_delay;
 use crate::account::baseline::{self, Regions};
@@ -13,11 +13,11 @@ use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
 use crate::account::{preflight, read};
 use crate::aws::ownership::Purpose;
-use crate::vocab::baseline::{AlternateContacts, ContactType};
+use crate::vocab::baseline::{AlternateContacts, Contact, ContactType};
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{
-    check_tags, AccountId, CreateSettings, DesiredAccount, ResourceModel, DEFAULT_ROLE_NAME,
-    MAX_ACCOUNT_TAGS,
+    check_tags, AccountId, CreateSettings, DesiredAccount, ParentId, ResourceModel,
+    DEFAULT_ROLE_NAME, MAX_ACCOUNT_TAGS,
 };
 use crate::vocab::observed::{AccountView, Bookkeeping, TAG_RECORD};
 
@@ -28,7 +28,9 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
             let desired = inv.desired()?;
             let owned = inv.owned(account_id, Purpose::Management).await?;
             match baseline::converge_regions(inv, &owned, &desired.regions).await {
-                Ok(Regions::Settled) => read::describe(inv, &owned).await.map(Step::Done),
+                Ok(Regions::Settled) => read::describe(inv, account_id, Purpose::Management)
+                    .await
+                    .map(Step::Done),
                 Ok(Regions::Pending(what)) => Ok(Step::Continue {
                     model: inv.incoming_model()?,
                     context: ctx.again().into(),
@@ -81,21 +83,42 @@ async fn apply(
     check_immutable(&desired, live, book, &previous, inv.request.rollback)?;
 
     // Parents: omitted in both templates means untouched (a hand-placed account stays where it
-    // is, under the SCPs it is under); removing ParentIds moves the account back to the root, as
-    // the AWS-owned type does. Moves start from the live parent.
-    let previously_placed = previous.parent_ids.as_ref().is_some_and(|p| !p.is_empty());
-    let target = match (&desired.parent, previously_placed) {
-        (Some(p), _) => Some(p.clone()),
-        (None, true) => Some(inv.org.root_id().await?),
-        (None, false) => None,
+    // is, under the SCPs it is under). A template that stops naming a parent, or the rollback of
+    // one that named it, moves the account back where it was before a template first placed it
+    // (recorded then; the root for an account this handler created), and only while it is still
+    // where that template put it: a move the failed update never made, or a move made by hand
+    // since, is left alone. Moves start from the live parent.
+    let previous_parent = match previous.parent_ids.as_ref().and_then(|p| p.first()) {
+        Some(p) => Some(ParentId::parse(p)?),
+        None => None,
     };
+    let current = match (&desired.parent, &previous_parent) {
+        (None, None) => None,
+        _ => Some(inv.org.parent_of(&owned).await?),
+    };
+    let target = match (&desired.parent, &previous_parent, &current) {
+        (Some(p), _, _) => Some(p.clone()),
+        (None, Some(placed), Some(now)) if now == placed => {
+            match book.origin.as_deref().map(ParentId::parse).transpose() {
+                Ok(Some(origin)) => Some(origin),
+                Ok(None) | Err(_) => Some(inv.org.root_id().await?),
+            }
+        }
+        (None, _, _) => None,
+    };
+    let mut record = book.clone();
+    record.deletion = Some(desired.deletion.as_str().to_owned());
+    if let (Some(_), None, Some(now), None) =
+        (&desired.parent, &previous_parent, &current, &book.origin)
+    {
+        // A template places the account for the first time: remember where it was.
+        record.origin = Some(now.to_string());
+    }
     // Tags: the template owns its keys, not the account's. The record joins the account's
     // other tags, so the total is checked against Organizations' 50 before anything changes
     // (TagResource would refuse it whole, and so would the rollback's).
-    let declared_before = declared_keys(&previous, &inv.request.previous_stack_tags);
+    let declared_before = declared_values(&previous, &inv.request.previous_stack_tags);
     let (mut set, remove) = tag_diff(&desired_tags, live_tags, &declared_before);
-    let mut record = book.clone();
-    record.deletion = Some(desired.deletion.as_str().to_owned());
     if &record != book {
         set.insert(TAG_RECORD.to_owned(), record.encode());
     }
@@ -112,18 +135,19 @@ async fn apply(
     // access, a Region the partition lacks) is refused before the first change.
     preflight::check(inv, &desired, target.as_ref()).await?;
 
-    if let Some(target) = target {
-        let current = inv.org.parent_of(&owned).await?;
+    if let (Some(target), Some(current)) = (&target, &current) {
         if current != target {
             tracing::info!(from = %current, to = %target, "moving account");
-            inv.org.move_account(&owned, &current, &target).await?;
+            inv.org.move_account(&owned, current, target).await?;
         }
     }
     inv.org.untag(&owned, &remove).await?;
     inv.org.tag(&owned, &set).await?;
 
     // Alternate contacts: the declared ones are put; a kind the previous template declared and
-    // this one does not is deleted; kinds no template declared are never touched.
+    // this one does not is deleted while it is still as that template set it (a contact the
+    // failed update never wrote, or one changed by hand since, stays); kinds no template
+    // declared are never touched.
     let removed = removed_contacts(
         desired.contacts.as_ref(),
         previous.alternate_contacts.as_ref(),
@@ -148,8 +172,9 @@ async fn apply(
         });
     }
     // Read back through a fresh check: the proof above saw the tags before the change.
-    let after = inv.owned(&id, Purpose::Management).await?;
-    read::describe(inv, &after).await.map(Step::Done)
+    read::describe(inv, &id, Purpose::Management)
+        .await
+        .map(Step::Done)
 }
 
 /// Refuses an update whose tags would pass Organizations' 50 per account, counting what the
@@ -181,17 +206,16 @@ pub fn check_tag_total(
     )))
 }
 
-/// The contact kinds the previous template declared and the desired one does not.
+/// The contact kinds the previous template declared and the desired one does not, with the
+/// contact the previous template declared.
 pub fn removed_contacts(
     desired: Option<&AlternateContacts>,
     previous: Option<&AlternateContacts>,
-) -> Vec<ContactType> {
+) -> Vec<(ContactType, Contact)> {
     ContactType::ALL
         .into_iter()
-        .filter(|k| {
-            previous.is_some_and(|p| p.get(*k).is_some())
-                && desired.and_then(|d| d.get(*k)).is_none()
-        })
+        .filter(|k| desired.and_then(|d| d.get(*k)).is_none())
+        .filter_map(|k| previous.and_then(|p| p.get(k)).map(|c| (k, c.clone())))
         .collect()
 }
 
@@ -273,28 +297,33 @@ pub fn check_immutable(
     Ok(())
 }
 
-/// The tag keys a template declared: its resource tags and the stack's tags (system and
+/// The tags a template declared, by key: its resource tags over the stack's tags (system and
 /// bookkeeping keys are never the template's).
-pub fn declared_keys(
+pub fn declared_values(
     template: &ResourceModel,
     stack_tags: &BTreeMap<String, String>,
-) -> BTreeSet<String> {
-    template
-        .tags
+) -> BTreeMap<String, String> {
+    stack_tags
         .iter()
-        .flatten()
-        .map(|t| t.key.clone())
-        .chain(stack_tags.keys().cloned())
-        .filter(|k| !crate::vocab::model::is_reserved_tag_key(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(
+            template
+                .tags
+                .iter()
+                .flatten()
+                .map(|t| (t.key.clone(), t.value.clone())),
+        )
+        .filter(|(k, _)| !crate::vocab::model::is_reserved_tag_key(k))
         .collect()
 }
 
 /// Tags to set (new or changed values) and keys to remove: only keys the previous template
-/// declared and the desired one does not. Tags other tools put on the account stay.
+/// declared and the desired one does not, and only while they still hold the value that template
+/// gave them. Tags other tools put on the account, or changed since, stay.
 pub fn tag_diff(
     desired: &BTreeMap<String, String>,
     live: &BTreeMap<String, String>,
-    declared_before: &BTreeSet<String>,
+    declared_before: &BTreeMap<String, String>,
 ) -> (BTreeMap<String, String>, Vec<String>) {
     let set = desired
         .iter()
@@ -302,9 +331,9 @@ pub fn tag_diff(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let remove = live
-        .keys()
-        .filter(|k| declared_before.contains(*k) && !desired.contains_key(*k))
-        .cloned()
+        .iter()
+        .filter(|(k, v)| declared_before.get(*k) == Some(*v) && !desired.contains_key(*k))
+        .map(|(k, _)| k.clone())
         .collect();
     (set, remove)
 }
@@ -343,6 +372,7 @@ mod tests {
             billing: Some("ALLOW".into()),
             gov_cloud_account_id: None,
             deletion: None,
+            origin: None,
         }
     }
 
@@ -487,7 +517,7 @@ mod tests {
     }
 
     #[test]
-    fn tag_diff_removes_only_keys_the_previous_template_declared() {
+    fn tag_diff_removes_only_keys_the_previous_template_declared_still_holding_its_value() {
         let desired = BTreeMap::from([
             ("a".to_string(), "1".to_string()),
             ("b".to_string(), "2".to_string()),
@@ -497,12 +527,40 @@ mod tests {
             ("b".to_string(), "old".to_string()),
             ("c".to_string(), "3".to_string()),
             ("cost-allocation".to_string(), "finance".to_string()),
+            ("owner".to_string(), "set-by-hand".to_string()),
         ]);
-        let declared_before = BTreeSet::from(["b".to_string(), "c".to_string()]);
+        // The previous template declared b, c and owner (a rollback's "previous" is the failed
+        // template, which may never have written its values).
+        let declared_before = BTreeMap::from([
+            ("b".to_string(), "old".to_string()),
+            ("c".to_string(), "3".to_string()),
+            ("owner".to_string(), "platform".to_string()),
+        ]);
         let (set, remove) = tag_diff(&desired, &live, &declared_before);
         assert_eq!(set, BTreeMap::from([("b".to_string(), "2".to_string())]));
-        // c was the template's and is gone from it; cost-allocation was never the template's.
+        // c was the template's, still as it set it, and is gone from it; owner holds another
+        // value than the template gave it; cost-allocation was never the template's.
         assert_eq!(remove, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn removed_contacts_carry_what_the_previous_template_declared() {
+        let contact = |name: &str| Contact {
+            name: name.into(),
+            title: "t".into(),
+            email_address: "x@example.com".into(),
+            phone_number: "1".into(),
+        };
+        let mut previous = AlternateContacts::default();
+        previous.set(ContactType::Security, Some(contact("Sec")));
+        previous.set(ContactType::Billing, Some(contact("Bill")));
+        let mut desired = AlternateContacts::default();
+        desired.set(ContactType::Billing, Some(contact("Bill 2")));
+        assert_eq!(
+            removed_contacts(Some(&desired), Some(&previous)),
+            vec![(ContactType::Security, contact("Sec"))]
+        );
+        assert!(removed_contacts(Some(&desired), None).is_empty());
     }
 
     #[test]
@@ -538,7 +596,7 @@ mod tests {
     }
 
     #[test]
-    fn declared_keys_are_resource_and_stack_tags_without_system_ones() {
+    fn declared_values_are_resource_over_stack_tags_without_system_ones() {
         let previous = ResourceModel {
             tags: Some(vec![crate::vocab::model::Tag {
                 key: "team".into(),
@@ -548,11 +606,15 @@ mod tests {
         };
         let stack = BTreeMap::from([
             ("cost-centre".to_string(), "1".to_string()),
+            ("team".to_string(), "stack".to_string()),
             ("aws:cloudformation:stack-name".to_string(), "s".to_string()),
         ]);
         assert_eq!(
-            declared_keys(&previous, &stack),
-            BTreeSet::from(["cost-centre".to_string(), "team".to_string()])
+            declared_values(&previous, &stack),
+            BTreeMap::from([
+                ("cost-centre".to_string(), "1".to_string()),
+                ("team".to_string(), "a".to_string())
+            ])
         );
     }
 

@@ -10,7 +10,7 @@ use aws_sdk_account::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_account::types::{AlternateContactType, RegionOptStatus};
 use aws_sdk_account::{Client, Config};
 
-use crate::aws::ownership::Owned;
+use crate::aws::ownership::{Owned, Readable};
 use crate::aws::translate;
 use crate::vocab::baseline::{Contact, ContactType, RegionName, RegionStatus};
 use crate::vocab::error::{HandlerError, RetryClass};
@@ -43,10 +43,10 @@ impl AccountManagement {
     /// The account's contact of one kind; None when none was ever set (ResourceNotFound).
     pub async fn contact(
         &self,
-        owned: &Owned,
+        account: &impl Readable,
         kind: ContactType,
     ) -> Result<Option<Contact>, HandlerError> {
-        let id = owned.id();
+        let id = account.account();
         let answer = self
             .client
             .get_alternate_contact()
@@ -184,10 +184,10 @@ impl AccountManagement {
     /// Where a Region stands for the account.
     pub async fn region_status(
         &self,
-        owned: &Owned,
+        account: &impl Readable,
         region: &RegionName,
     ) -> Result<RegionStatus, HandlerError> {
-        let id = owned.id();
+        let id = account.account();
         let out = self
             .client
             .get_region_opt_status()

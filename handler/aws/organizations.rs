@@ -10,7 +10,7 @@ use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
 use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 
-use crate::aws::ownership::{Acting, Owned};
+use crate::aws::ownership::{Acting, Owned, Readable};
 use crate::aws::translate;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
@@ -116,8 +116,8 @@ impl Organizations {
     }
 
     /// The account's parent (a root or an OU).
-    pub async fn parent_of(&self, owned: &Owned) -> Result<ParentId, HandlerError> {
-        let id = owned.id();
+    pub async fn parent_of(&self, account: &impl Readable) -> Result<ParentId, HandlerError> {
+        let id = account.account();
         let out = self
             .client
             .list_parents()

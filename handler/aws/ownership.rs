@@ -96,6 +96,57 @@ impl Owned {
     }
 }
 
+/// Leave to read an account (its parent, contacts, Region statuses) in the same round trip as
+/// its ownership check: only `prove_reading` makes one, and what is read with it comes back only
+/// together with the proof. Changing calls take `Owned`, never this.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    id: AccountId,
+}
+
+/// An account whose details may be read: a proof, or a check under way (`Reading`).
+pub trait Readable {
+    /// The account.
+    fn account(&self) -> &AccountId;
+}
+
+impl Readable for Owned {
+    fn account(&self) -> &AccountId {
+        &self.id
+    }
+}
+
+impl Readable for Reading {
+    fn account(&self) -> &AccountId {
+        &self.id
+    }
+}
+
+/// `prove`, with `read` run alongside it (one round trip instead of two): its result is
+/// returned only when the account is proven; for another's account it is dropped unseen.
+pub async fn prove_reading<T, Fut>(
+    org: &Organizations,
+    id: &AccountId,
+    declaration: Option<&str>,
+    purpose: Purpose,
+    read: impl FnOnce(Reading) -> Fut,
+) -> Result<Result<(Owned, T), NotOwned>, HandlerError>
+where
+    Fut: std::future::Future<Output = Result<T, HandlerError>>,
+{
+    let reading = Reading { id: id.clone() };
+    // Both on the heap: a READ's reads together make a large future, and a debug build's
+    // runtime threads have small stacks.
+    let (checked, read) = tokio::join!(
+        Box::pin(prove(org, id, declaration, purpose)),
+        Box::pin(read(reading))
+    );
+    match checked? {
+        Ok(owned) => Ok(Ok((owned, read?))),
+        Err(not) => Ok(Err(not)),
+    }
+}
+
 /// The account is not this declaration's to act on: nothing was changed or returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotOwned {

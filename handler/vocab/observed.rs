@@ -92,6 +92,9 @@ pub struct Bookkeeping {
     pub gov_cloud_account_id: Option<String>,
     /// The DeletionMode the template last asked for.
     pub deletion: Option<String>,
+    /// Where the account was before a template first placed it (a root or OU id): where it goes
+    /// back when no template names a parent any more.
+    pub origin: Option<String>,
 }
 
 impl Bookkeeping {
@@ -114,6 +117,7 @@ impl Bookkeeping {
                 }),
             ),
             ("deletion", self.deletion.clone()),
+            ("origin", self.origin.clone()),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
@@ -135,6 +139,7 @@ impl Bookkeeping {
                 "role" => book.role_name = Some(v.replace(':', ",")),
                 "billing" => book.billing = Some(v.to_owned()),
                 "deletion" => book.deletion = Some(v.to_owned()),
+                "origin" => book.origin = Some(v.to_owned()),
                 "govcloud" => {
                     book.gov_cloud_account_id = Some(if v == "pending" {
                         String::new()
@@ -221,6 +226,7 @@ mod tests {
             billing: None,
             gov_cloud_account_id: Some(String::new()),
             deletion: None,
+            origin: None,
         };
         let all = BTreeMap::from([
             ("team".to_string(), "a".to_string()),
@@ -244,11 +250,12 @@ mod tests {
             billing: Some("DENY".into()),
             gov_cloud_account_id: Some("444455556666".into()),
             deletion: Some("REMOVE".into()),
+            origin: Some("ou-ab12-abcdefgh".into()),
         };
         let value = book.encode();
         assert_eq!(
             value,
-            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666 deletion=REMOVE"
+            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666 deletion=REMOVE origin=ou-ab12-abcdefgh"
         );
         // The tag value pattern of Organizations: [\p{L}\p{Z}\p{N}_.:/=+\-@]*, at most 256.
         assert!(value.len() <= 256);
@@ -256,9 +263,10 @@ mod tests {
             .chars()
             .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c)));
         assert_eq!(Bookkeeping::decode(&value), book);
-        // The longest role name still fits.
+        // The longest role name and OU id still fit.
         let long = Bookkeeping {
             role_name: Some("r".repeat(64)),
+            origin: Some(format!("ou-{}-{}", "a".repeat(32), "b".repeat(32))),
             ..book
         };
         assert!(long.encode().len() <= 256);

@@ -131,6 +131,7 @@ pub fn our_record(gov_cloud_account_id: Option<&str>) -> Tag {
         billing: Some("DENY".into()),
         gov_cloud_account_id: gov_cloud_account_id.map(str::to_owned),
         deletion: Some("REFUSE".into()),
+        origin: None,
     };
     tag(TAG_RECORD, &book.encode())
 }
@@ -148,6 +149,7 @@ pub fn tags_recording_deletion(mode: Option<&str>) -> Vec<Tag> {
         billing: Some("DENY".into()),
         gov_cloud_account_id: None,
         deletion: mode.map(str::to_owned),
+        origin: None,
     };
     vec![tag(TAG_RECORD, &book.encode()), tag("team", "a")]
 }

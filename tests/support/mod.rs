@@ -258,6 +258,24 @@ impl Moto {
         Client::from_conf(conf)
     }
 
+    /// The Account Management API as the management account (as a person in the console would
+    /// set a contact).
+    pub fn account_client(&self) -> aws_sdk_account::Client {
+        let conf = aws_sdk_account::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::from_static("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(Credentials::new(
+                "AKIAFAKEFAKEFAKE0000",
+                "fake",
+                None,
+                None,
+                "test",
+            ))
+            .build();
+        aws_sdk_account::Client::from_conf(conf)
+    }
+
     /// Creates the organization and two OUs under the root.
     pub async fn organization(&self) -> Org {
         let client = self.client();

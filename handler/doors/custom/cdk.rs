@@ -10,7 +10,7 @@ use crate::account::lifecycle::Standing;
 
 use super::answer::{self, Answer};
 use super::event::{Echo, Progress};
-use super::physical::physical_id;
+use super::physical::{self, physical_id};
 use super::{FunctionError, Outcome};
 
 /// onEvent's result for how the work ended.
@@ -19,6 +19,17 @@ pub(super) fn on_event(outcome: Outcome, echo: &Echo) -> Result<Value, FunctionE
         Outcome::Answered(Answer::Success { physical_id, data }) => {
             Ok(answer::on_event(&physical_id, data, &Progress::Finished))
         }
+        // A create that failed after its account exists (a move, a contact, the readiness wait)
+        // must name it: a function error here would make the framework answer with its
+        // CREATE_FAILED marker and answer the rollback Delete itself, so the account would be in
+        // no stack and its DeletionMode never applied. onEvent answers with the AccountId (or
+        // the creation request in flight) and isComplete raises the failure.
+        Outcome::Answered(Answer::Failed {
+            physical_id,
+            reason,
+        }) if echo.request_type == "Create" && physical::names_something(&physical_id) => Ok(
+            answer::on_event(&physical_id, BTreeMap::new(), &Progress::Failed { reason }),
+        ),
         Outcome::Answered(Answer::Failed { reason, .. }) => Err(FunctionError::Failed(reason)),
         // Never a failure while a creation may be in flight: the framework would answer
         // with its CREATE_FAILED marker and skip the rollback Delete, leaving the account

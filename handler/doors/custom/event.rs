@@ -118,6 +118,10 @@ pub fn called_by_framework(payload: &Value, own_name: Option<&str>) -> bool {
 pub enum Progress {
     /// CDK onEvent finished everything; isComplete has nothing left to do.
     Finished,
+    /// CDK onEvent failed after its create made an account: onEvent answered with the AccountId
+    /// (so that the framework's FAILED names it and the rollback Delete reaches this function),
+    /// and isComplete raises `reason`.
+    Failed { reason: String },
     /// The next stage, the model so far (write-only values included: it never goes to
     /// CloudFormation), when the work began (Unix seconds) and how often it was handed on.
     Continue {
@@ -133,7 +137,7 @@ impl Progress {
     pub fn standing(&self) -> Option<lifecycle::Standing> {
         match self {
             Progress::Continue { context, .. } => Some(lifecycle::standing(context)),
-            Progress::Finished => None,
+            Progress::Finished | Progress::Failed { .. } => None,
         }
     }
 }
@@ -257,7 +261,7 @@ pub fn parse(payload: &Value) -> Result<CustomRequest, HandlerError> {
             }
             model
         }
-        Some(Progress::Finished) | None => Value::Object(properties),
+        Some(Progress::Finished | Progress::Failed { .. }) | None => Value::Object(properties),
     };
     let seed = fnv1a(&[&request_id, &logical]);
     Ok(CustomRequest {

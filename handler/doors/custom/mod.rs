@@ -123,10 +123,16 @@ pub async fn handle(
         mode = ?mode,
     );
     async move {
-        if mode == Mode::CdkIsComplete
-            && matches!(payload.get(PROGRESS_KEY).map(finished), Some(true))
-        {
-            return Ok(answer::is_complete(Some((None, BTreeMap::new()))));
+        if mode == Mode::CdkIsComplete {
+            // onEvent settled it: nothing to do, or a failure to raise (the framework then
+            // answers FAILED with the PhysicalResourceId onEvent returned).
+            match carried(&payload) {
+                Some(Progress::Finished) => {
+                    return Ok(answer::is_complete(Some((None, BTreeMap::new()))))
+                }
+                Some(Progress::Failed { reason }) => return Err(FunctionError::Failed(reason)),
+                Some(Progress::Continue { .. }) | None => {}
+            }
         }
         let outcome = work::guarded(clients, &payload, &echo, deadline).await;
         info!(outcome = ?outcome_name(&outcome), "worked");
@@ -161,11 +167,11 @@ fn own_name(invoked_function_arn: &str) -> Option<String> {
     }
 }
 
-fn finished(progress: &Value) -> bool {
-    matches!(
-        serde_json::from_value::<Progress>(progress.clone()),
-        Ok(Progress::Finished)
-    )
+/// The progress a CDK isComplete request carries, when it reads as one.
+fn carried(payload: &Value) -> Option<Progress> {
+    payload
+        .get(PROGRESS_KEY)
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
 }
 
 fn outcome_name(outcome: &Outcome) -> &'static str {

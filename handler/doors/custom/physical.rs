@@ -28,6 +28,12 @@ pub fn physical_id(echo: &Echo, proven: Option<&str>, standing: Option<&Standing
     }
 }
 
+/// Whether a PhysicalResourceId names an account or a creation request in flight, rather than
+/// nothing (`not-created:`).
+pub fn names_something(physical_id: &str) -> bool {
+    !physical_id.starts_with(NOT_CREATED)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,7 +109,9 @@ async fn work(
             handoffs,
             ..
         }) => (context.clone(), *started, *handoffs),
-        Some(Progress::Finished) | None => (req.first_stage(), now_secs(), 0),
+        Some(Progress::Finished | Progress::Failed { .. }) | None => {
+            (req.first_stage(), now_secs(), 0)
+        }
     };
     if let (Write::Update, None) = (req.write, &req.account_id) {
         return Outcome::Answered(failed(
@@ -164,7 +166,15 @@ async fn work(
                 message,
             }) => {
                 account_id = model.account_id.clone().or(account_id);
-                let wait = Duration::from_secs(delay.into());
+                // The delay is a callback's (the registry's loop cannot call back sooner than a
+                // second); here a step that moves on to the next stage goes on at once, and only
+                // a poll or a retry of the same stage waits. (A CDK isComplete pass resumes from
+                // onEvent's stage each time, so a second spent per stage could leave no pass
+                // enough time to reach the end.)
+                let wait = match next.stage_name() == context.stage_name() {
+                    true => Duration::from_secs(delay.into()),
+                    false => Duration::ZERO,
+                };
                 if service_left(started, req.service_timeout) <= wait + STEP {
                     return Outcome::Answered(Answer::Failed {
                         physical_id: physical(&account_id, &next),
@@ -179,7 +189,7 @@ async fn work(
                     Some(serde_json::to_value(&model).unwrap_or(Value::Null));
                 context = next;
                 if budget.allows(wait, STEP) {
-                    info!(delay, %message, "waiting in this invocation");
+                    info!(wait_s = wait.as_secs(), %message, "going on in this invocation");
                     tokio::time::sleep(wait).await;
                     continue;
                 }

@@ -1,0 +1,187 @@
+//! A rollback puts the account back as it was before the update (issue 22): its parent, tags
+//! and contacts, in both doors, with or without CloudFormation's rollback flag (custom resources
+//! never get one). The rule: what the rolled-back template declared and the restored one does
+//! not is undone only while it is still exactly as that template set it, and "back" for a parent
+//! means where the account was before a template first placed it (recorded then), not the root.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::{custom_event, response_urls, CustomFunction, Moto, Org};
+
+/// What a person or another tool set on the account outside any template.
+async fn set_by_hand(moto: &Moto, org: &Org, id: &str) {
+    org.client
+        .move_account()
+        .account_id(id)
+        .source_parent_id(&org.root)
+        .destination_parent_id(&org.ou_b)
+        .send()
+        .await
+        .unwrap();
+    org.client
+        .tag_resource()
+        .resource_id(id)
+        .tags(
+            aws_sdk_organizations::types::Tag::builder()
+                .key("CostCenter")
+                .value("finance")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    moto.account_client()
+        .put_alternate_contact()
+        .account_id(id)
+        .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
+        .name("Console Sec")
+        .title("SOC")
+        .email_address("soc@example.com")
+        .phone_number("+1 555 0199")
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Parent, tags (record aside) and contacts, as they stand.
+async fn state(moto: &Moto, org: &Org, id: &str) -> Value {
+    let tags: Vec<(String, String)> = org
+        .tags_of(id)
+        .await
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("cfn-organizations-account:"))
+        .collect();
+    json!({"parent": org.parent_of(id).await, "tags": tags,
+        "contacts": moto.account_baselines().await[id]["contacts"]})
+}
+
+fn with(base: &Value, extra: Value) -> Value {
+    let mut v = base.clone();
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registry_rollbacks_restore_parent_tags_and_contacts() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    org.enable_account_management().await;
+    let id = org
+        .create_by_hand("Hand Placed", "hand-placed@example.com")
+        .await;
+    set_by_hand(&moto, &org, &id).await;
+    let before = state(&moto, &org, &id).await;
+    // Imported as it is: the template names no parent, tags or contacts.
+    let t0 =
+        json!({"AccountId": id, "AccountName": "Hand Placed", "Email": "hand-placed@example.com"});
+    let update = |props: &Value, previous: &Value, rollback: bool| {
+        let mut args = vec![
+            "--action".to_owned(),
+            "UPDATE".into(),
+            "--properties".into(),
+            props.to_string(),
+            "--previous".into(),
+            previous.to_string(),
+        ];
+        if rollback {
+            args.push("--rollback".into());
+        }
+        let endpoint = moto.endpoint.clone();
+        async move { support::run_driver(endpoint, args).await }
+    };
+
+    // 1. An update that fails before changing anything (a missing OU), then its rollback.
+    let missing = format!("ou-{}-zzzzzzzz", &org.ou_a[3..7]);
+    let t1 = with(
+        &t0,
+        json!({"ParentIds": [missing], "Tags": [{"Key": "CostCenter", "Value": "eng"}],
+            "AlternateContacts": {"Security": {"Name": "Template Sec", "Title": "CISO",
+                "EmailAddress": "ciso@example.com", "PhoneNumber": "+1 555 0100"}}}),
+    );
+    let failed = update(&t1, &t0, false).await;
+    assert_eq!(failed.error_code(), "InvalidRequest", "{failed:?}");
+    let rolled = update(&t0, &t1, true).await;
+    assert_eq!(rolled.code, 0, "{rolled:?}");
+    assert_eq!(
+        state(&moto, &org, &id).await,
+        before,
+        "after the first rollback"
+    );
+
+    // 2. An update that succeeded, rolled back because a sibling failed: the account goes back
+    // to the OU it was in before the template placed it, the template's tags go, other tools'
+    // stay.
+    let t2 = with(
+        &t0,
+        json!({"ParentIds": [org.ou_a], "Tags": [{"Key": "tier", "Value": "prod"}]}),
+    );
+    let done = update(&t2, &t0, false).await;
+    assert_eq!(done.code, 0, "{done:?}");
+    assert_eq!(org.parent_of(&id).await, org.ou_a);
+    let rolled = update(&t0, &t2, true).await;
+    assert_eq!(rolled.code, 0, "{rolled:?}");
+    assert_eq!(
+        state(&moto, &org, &id).await,
+        before,
+        "after the second rollback"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_resource_rollback_without_a_flag_changes_nothing_the_failed_update_did_not() {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    org.enable_account_management().await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    let play = |event: Value, key: &'static str| {
+        let moto = &moto;
+        let function = &function;
+        async move {
+            let url = response_urls(moto, &[key]).await.remove(0);
+            let mut event = event;
+            event["ResponseURL"] = json!(url.put);
+            function.send(&event).await;
+            url.answer(90).await
+        }
+    };
+    let t0 = json!({"AccountName": "Custom Placed", "Email": "custom-placed@example.com"});
+    let created = play(
+        custom_event("Create", "Placed", "", t0.clone(), None, None),
+        "create",
+    )
+    .await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    let id = created["PhysicalResourceId"].as_str().unwrap().to_owned();
+    set_by_hand(&moto, &org, &id).await;
+    let before = state(&moto, &org, &id).await;
+    let missing = format!("ou-{}-zzzzzzzz", &org.ou_a[3..7]);
+    let t1 = with(
+        &t0,
+        json!({"ParentIds": [missing], "Tags": [{"Key": "CostCenter", "Value": "eng"}]}),
+    );
+    let failed = play(
+        custom_event(
+            "Update",
+            "Placed",
+            "",
+            t1.clone(),
+            Some(&id),
+            Some(t0.clone()),
+        ),
+        "update",
+    )
+    .await;
+    assert_eq!(failed["Status"], "FAILED", "{failed}");
+    // CloudFormation's rollback of a custom resource: an Update back, no flag.
+    let rolled = play(
+        custom_event("Update", "Placed", "", t0.clone(), Some(&id), Some(t1)),
+        "rollback",
+    )
+    .await;
+    assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
+    assert_eq!(state(&moto, &org, &id).await, before);
+}
