@@ -237,19 +237,7 @@ fn baseline_operations(denied: bool) -> (Named, Named) {
                             )
                             .build(),
                     ),
-                    _ => MockResponse::Error(
-                        aws_sdk_account::operation::get_alternate_contact::GetAlternateContactError::ResourceNotFoundException(
-                            aws_sdk_account::types::error::ResourceNotFoundException::builder()
-                                .message("No contact of that type was found.")
-                                .meta(
-                                    aws_sdk_account::error::ErrorMetadata::builder()
-                                        .code("ResourceNotFoundException")
-                                        .build(),
-                                )
-                                .build()
-                                .expect("a message is all it needs"),
-                        ),
-                    ),
+                    _ => MockResponse::Error(contact_not_found()),
                 }
             }),
         ),

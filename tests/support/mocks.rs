@@ -61,21 +61,25 @@ pub fn clients_with(org: &[&Rule], account: &[&Rule], sts: &[&Rule]) -> Clients 
 
 /// GetAlternateContact: never set (ResourceNotFoundException), for every kind.
 pub fn no_contacts() -> Rule {
+    mock!(aws_sdk_account::Client::get_alternate_contact).then_error(contact_not_found)
+}
+
+/// GetAlternateContact's answer for a contact never set.
+pub fn contact_not_found(
+) -> aws_sdk_account::operation::get_alternate_contact::GetAlternateContactError {
     use aws_sdk_account::operation::get_alternate_contact::GetAlternateContactError;
     use aws_sdk_account::types::error::ResourceNotFoundException;
-    mock!(aws_sdk_account::Client::get_alternate_contact).then_error(|| {
-        GetAlternateContactError::ResourceNotFoundException(
-            ResourceNotFoundException::builder()
-                .message("No contact of that type was found.")
-                .meta(
-                    aws_sdk_account::error::ErrorMetadata::builder()
-                        .code("ResourceNotFoundException")
-                        .build(),
-                )
-                .build()
-                .expect("a message is all it needs"),
-        )
-    })
+    GetAlternateContactError::ResourceNotFoundException(
+        ResourceNotFoundException::builder()
+            .message("No contact of that type was found.")
+            .meta(
+                aws_sdk_account::error::ErrorMetadata::builder()
+                    .code("ResourceNotFoundException")
+                    .build(),
+            )
+            .build()
+            .expect("a message is all it needs"),
+    )
 }
 
 pub fn request(action: &str, props: Value, ctx: Option<Value>) -> Value {

@@ -242,38 +242,34 @@ impl Moto {
         serde_json::from_str(body).expect("control answers JSON")
     }
 
-    pub fn client(&self) -> Client {
-        let conf = aws_sdk_organizations::Config::builder()
+    /// The management account's configuration for this endpoint, as a person or another tool
+    /// would call it.
+    fn management(&self) -> aws_types::SdkConfig {
+        aws_types::SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::from_static("us-east-1"))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new(
-                "AKIAFAKEFAKEFAKE0000",
-                "fake",
-                None,
-                None,
-                "test",
-            ))
-            .build();
-        Client::from_conf(conf)
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    "AKIAFAKEFAKEFAKE0000",
+                    "fake",
+                    None,
+                    None,
+                    "test",
+                )),
+            )
+            .build()
+    }
+
+    /// Organizations as the management account.
+    pub fn client(&self) -> Client {
+        Client::new(&self.management())
     }
 
     /// The Account Management API as the management account (as a person in the console would
     /// set a contact).
     pub fn account_client(&self) -> aws_sdk_account::Client {
-        let conf = aws_sdk_account::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::from_static("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(Credentials::new(
-                "AKIAFAKEFAKEFAKE0000",
-                "fake",
-                None,
-                None,
-                "test",
-            ))
-            .build();
-        aws_sdk_account::Client::from_conf(conf)
+        aws_sdk_account::Client::new(&self.management())
     }
 
     /// Creates the organization and two OUs under the root.
