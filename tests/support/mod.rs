@@ -18,12 +18,21 @@ use aws_sdk_organizations::types::OrganizationFeatureSet;
 use aws_sdk_organizations::Client;
 use serde_json::Value;
 
-/// A loopback port nobody listens on right now.
+/// A loopback port nobody listens on right now, and one this test process has not handed out
+/// before: the port is released before the server that will use it binds it, so two tests side
+/// by side could otherwise be given the same one and talk to each other's endpoint.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// Waits until something listens on `port`, for at most a minute.
