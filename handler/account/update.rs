@@ -133,7 +133,7 @@ async fn apply(
 
     // What AWS would refuse midway (a missing OU, the Account Management API without trusted
     // access, a Region the partition lacks) is refused before the first change.
-    preflight::check(inv, &desired, target.as_ref()).await?;
+    preflight::check(inv, &desired, desired.parent.as_ref()).await?;
 
     if let (Some(target), Some(current)) = (&target, &current) {
         if current != target {
