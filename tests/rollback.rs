@@ -185,3 +185,111 @@ async fn a_custom_resource_rollback_without_a_flag_changes_nothing_the_failed_up
     assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
     assert_eq!(state(&moto, &org, &id).await, before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_resource_rollback_after_an_outside_rename_succeeds_and_changes_only_what_the_update_did(
+) {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let function = CustomFunction::start(&moto, 2, 30).await;
+    let play = |event: Value, key: &'static str| {
+        let moto = &moto;
+        let function = &function;
+        async move {
+            let url = response_urls(moto, &[key]).await.remove(0);
+            let mut event = event;
+            event["ResponseURL"] = json!(url.put);
+            function.send(&event).await;
+            url.answer(90).await
+        }
+    };
+    let update = |props: &Value, old: &Value, id: &str, key: &'static str| {
+        play(
+            custom_event(
+                "Update",
+                "Named",
+                "",
+                props.clone(),
+                Some(id),
+                Some(old.clone()),
+            ),
+            key,
+        )
+    };
+    let t0 = json!({"AccountName": "Payments", "Email": "payments@example.com"});
+    let created = play(
+        custom_event("Create", "Named", "", t0.clone(), None, None),
+        "create",
+    )
+    .await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    let id = created["PhysicalResourceId"].as_str().unwrap().to_owned();
+    // Renamed as the NotUpdatable message advises: outside CloudFormation.
+    moto.put_account_name(&id, "Payments Prod").await;
+    let before = state(&moto, &org, &id).await;
+
+    // 1. The template does not follow yet and changes a tag: not a rename, accepted; the
+    // rollback (an Update back, no flag) takes the tag off and leaves the name.
+    let t1 = with(&t0, json!({"Tags": [{"Key": "tier", "Value": "prod"}]}));
+    let tagged = update(&t1, &t0, &id, "tag").await;
+    assert_eq!(tagged["Status"], "SUCCESS", "{tagged}");
+    assert_eq!(name_of(&org, &id).await, "Payments Prod");
+    let rolled = update(&t0, &t1, &id, "rollback-tag").await;
+    assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
+    assert_eq!(
+        state(&moto, &org, &id).await,
+        before,
+        "after the first rollback"
+    );
+
+    // 2. The template follows the rename (and adds a tag); a sibling fails and CloudFormation
+    // rolls this resource back to the template that still says "Payments".
+    let t2 = with(
+        &t0,
+        json!({"AccountName": "Payments Prod", "Tags": [{"Key": "tier", "Value": "prod"}]}),
+    );
+    let followed = update(&t2, &t0, &id, "follow").await;
+    assert_eq!(followed["Status"], "SUCCESS", "{followed}");
+    let touched = moto.touched().await[&id].clone();
+    let rolled = update(&t0, &t2, &id, "rollback-follow").await;
+    assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
+    assert_eq!(
+        state(&moto, &org, &id).await,
+        before,
+        "after the second rollback"
+    );
+    assert_eq!(name_of(&org, &id).await, "Payments Prod");
+
+    // 3. A name no template declared before is a rename: refused, nothing called that changes.
+    let after_rollback = moto.touched().await[&id].clone();
+    assert_ne!(touched, after_rollback, "the rollback untagged");
+    let t3 = with(&t2, json!({"AccountName": "Payments Renamed"}));
+    let refused = update(&t3, &t2, &id, "rename").await;
+    assert_eq!(refused["Status"], "FAILED", "{refused}");
+    let reason = refused["Reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("AccountName: cannot change from \"Payments Prod\""),
+        "{reason}"
+    );
+    assert_eq!(
+        moto.touched().await[&id],
+        after_rollback,
+        "a refused rename changed something"
+    );
+    assert_eq!(name_of(&org, &id).await, "Payments Prod");
+}
+
+async fn name_of(org: &Org, id: &str) -> String {
+    let live = org
+        .client
+        .describe_account()
+        .account_id(id)
+        .send()
+        .await
+        .unwrap();
+    live.account()
+        .unwrap()
+        .name()
+        .unwrap_or_default()
+        .to_owned()
+}

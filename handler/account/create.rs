@@ -401,6 +401,7 @@ async fn start(
         gov_cloud_account_id: settings.gov_cloud.then(String::new),
         deletion: Some(desired.deletion.as_str().to_owned()),
         origin: None,
+        followed: None,
     };
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
     tags.insert(TAG_RECORD.into(), record.encode());

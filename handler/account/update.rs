@@ -15,6 +15,7 @@ use crate::account::{preflight, read};
 use crate::aws::ownership::Purpose;
 use crate::vocab::baseline::{AlternateContacts, Contact, ContactType};
 use crate::vocab::error::HandlerError;
+use crate::vocab::identity::declared_names;
 use crate::vocab::model::{
     check_tags, AccountId, CreateSettings, DesiredAccount, ParentId, ResourceModel,
     DEFAULT_ROLE_NAME, MAX_ACCOUNT_TAGS,
@@ -108,6 +109,11 @@ async fn apply(
     };
     let mut record = book.clone();
     record.deletion = Some(desired.deletion.as_str().to_owned());
+    if let Some(before) = followed_outside_change(&desired, live, &previous) {
+        // The template follows a rename (or e-mail change) made outside CloudFormation:
+        // remember what it declared before, so the rollback of this update is recognised.
+        record.followed = Some(before);
+    }
     if let (Some(_), None, Some(now), None) =
         (&desired.parent, &previous_parent, &current, &book.origin)
     {
@@ -135,14 +141,17 @@ async fn apply(
     // access, a Region the partition lacks) is refused before the first change.
     preflight::check(inv, &desired, desired.parent.as_ref()).await?;
 
+    // Tags (and with them the record) before the move: a failure later in this update leaves
+    // the record saying where the account came from and what the template declared before, so
+    // the rollback finds them.
+    inv.org.untag(&owned, &remove).await?;
+    inv.org.tag(&owned, &set).await?;
     if let (Some(target), Some(current)) = (&target, &current) {
         if current != target {
             tracing::info!(from = %current, to = %target, "moving account");
             inv.org.move_account(&owned, current, target).await?;
         }
     }
-    inv.org.untag(&owned, &remove).await?;
-    inv.org.tag(&owned, &set).await?;
 
     // Alternate contacts: the declared ones are put; a kind the previous template declared and
     // this one does not is deleted while it is still as that template set it (a contact the
@@ -175,6 +184,26 @@ async fn apply(
     read::describe(inv, &id, Purpose::Management)
         .await
         .map(Step::Done)
+}
+
+/// When the template changes AccountName or Email to what the live account already has (it
+/// follows a change made outside CloudFormation), the digest of what the previous template
+/// declared.
+pub fn followed_outside_change(
+    desired: &DesiredAccount,
+    live: &AccountView,
+    previous: &ResourceModel,
+) -> Option<String> {
+    let (Some(name), Some(email)) = (&previous.account_name, &previous.email) else {
+        return None;
+    };
+    let changed = name != &desired.name || !email.eq_ignore_ascii_case(&desired.email);
+    let follows = live.name.as_deref() == Some(desired.name.as_str())
+        && live
+            .email
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case(&desired.email));
+    (changed && follows).then(|| declared_names(name, email))
 }
 
 /// Refuses an update whose tags would pass Organizations' 50 per account, counting what the
@@ -220,7 +249,8 @@ pub fn removed_contacts(
 }
 
 /// Rejects a change to a property that cannot be updated, naming it and saying how to change it
-/// outside CloudFormation. Name and e-mail are compared with the live account; what cannot be
+/// outside CloudFormation. Name and e-mail are compared with the live account and the previous
+/// template (a change is what the template asks for and the account lacks); what cannot be
 /// read back is compared with what the handler recorded at creation, or, for accounts it did not
 /// create, with the previous template (a rollback is always accepted, so it can succeed).
 pub fn check_immutable(
@@ -230,19 +260,27 @@ pub fn check_immutable(
     previous: &ResourceModel,
     rollback: bool,
 ) -> Result<(), HandlerError> {
-    // A rollback that meets a name or e-mail changed outside CloudFormation (as the messages
-    // below tell users to do) cannot restore it and must not fail (UPDATE_ROLLBACK_FAILED): it
-    // changes nothing, and READ reports the live value.
-    if let Some(name) = live.name.as_ref().filter(|_| !rollback) {
-        if name != &desired.name {
+    // Name and e-mail are checked only when the template asks for them to change: a request
+    // for what the live account has, for what the previous template declared (a name changed
+    // outside CloudFormation since is drift, reported by READ, not a change asked for), or for
+    // what the record says the template declared before it followed such a change (the rollback
+    // of that update: custom resources carry no rollback flag) changes nothing and is accepted,
+    // as is any rollback. A rollback cannot restore a name changed outside and must not fail
+    // (UPDATE_ROLLBACK_FAILED).
+    let returning =
+        book.followed.as_deref() == Some(declared_names(&desired.name, &desired.email).as_str());
+    let asked = !rollback && !returning;
+    if let Some(name) = live.name.as_ref().filter(|_| asked) {
+        if name != &desired.name && previous.account_name.as_deref() != Some(&desired.name) {
             return Err(HandlerError::NotUpdatable(format!(
                 "AccountName: cannot change from {name:?} to {:?} through CloudFormation. Rename the account outside CloudFormation (the Account Management PutAccountName API, or the console as the account's root user), then set AccountName to the new name.",
                 desired.name
             )));
         }
     }
-    if let Some(email) = live.email.as_ref().filter(|_| !rollback) {
-        if !email.eq_ignore_ascii_case(&desired.email) {
+    if let Some(email) = live.email.as_ref().filter(|_| asked) {
+        let same = |e: &str| e.eq_ignore_ascii_case(&desired.email);
+        if !same(email) && !previous.email.as_deref().is_some_and(same) {
             return Err(HandlerError::NotUpdatable(format!(
                 "Email: cannot change from {email:?} to {:?} through CloudFormation. Change the root user's e-mail address outside CloudFormation (the Account Management StartPrimaryEmailUpdate API, or the console as the root user), then set Email to the new address.",
                 desired.email
@@ -373,6 +411,7 @@ mod tests {
             gov_cloud_account_id: None,
             deletion: None,
             origin: None,
+            followed: None,
         }
     }
 
@@ -643,6 +682,79 @@ mod tests {
             &renamed,
             &recorded(DEFAULT_ROLE_NAME),
             &previous,
+            false
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn an_update_that_leaves_the_name_alone_is_accepted_after_an_outside_rename() {
+        // Renamed to "Team B" outside; the template still says "Team A" and changes a tag. Its
+        // rollback (custom resources: no flag) asks for the same, and must not fail either.
+        let mut renamed = live();
+        renamed.name = Some("Team B".into());
+        let previous = ResourceModel {
+            account_name: Some("Team A".into()),
+            email: Some("team-a@example.com".into()),
+            ..Default::default()
+        };
+        check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &previous,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            followed_outside_change(&desired(json!({})), &renamed, &previous),
+            None
+        );
+    }
+
+    #[test]
+    fn the_rollback_of_following_an_outside_rename_is_recognised_without_the_flag() {
+        let mut renamed = live();
+        renamed.name = Some("Team B".into());
+        let was_a = ResourceModel {
+            account_name: Some("Team A".into()),
+            email: Some("team-a@example.com".into()),
+            ..Default::default()
+        };
+        // The template follows the rename: accepted, and the record remembers "Team A".
+        let follow = desired(json!({"AccountName": "Team B"}));
+        check_immutable(
+            &follow,
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &was_a,
+            false,
+        )
+        .unwrap();
+        let mut book = recorded(DEFAULT_ROLE_NAME);
+        book.followed = followed_outside_change(&follow, &renamed, &was_a);
+        assert!(book.followed.is_some());
+        // A sibling fails; the rollback asks for "Team A" again, the failed template saying "Team B".
+        let was_b = ResourceModel {
+            account_name: Some("Team B".into()),
+            email: Some("team-a@example.com".into()),
+            ..Default::default()
+        };
+        check_immutable(&desired(json!({})), &renamed, &book, &was_b, false).unwrap();
+        // A name never declared before is a rename, rejected with or without the record.
+        let other = desired(json!({"AccountName": "Team C"}));
+        let e = check_immutable(&other, &renamed, &book, &was_b, false).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("AccountName: cannot change from \"Team B\""),
+            "{e}"
+        );
+        // Without the record, asking for "Team A" again is a rename too.
+        assert!(check_immutable(
+            &desired(json!({})),
+            &renamed,
+            &recorded(DEFAULT_ROLE_NAME),
+            &was_b,
             false
         )
         .is_err());

@@ -25,6 +25,16 @@ pub fn resource_identity(stack_id: &str, logical_resource_id: &str) -> String {
     format!("{:016x}", fnv1a(&[stack, logical_resource_id]))
 }
 
+/// A short digest of the AccountName and Email a template declared (the e-mail address without
+/// case, as Organizations compares it): 12 hex digits, so the record tag stays within
+/// Organizations' 256 characters with the longest role name and OU id.
+pub fn declared_names(name: &str, email: &str) -> String {
+    format!(
+        "{:012x}",
+        fnv1a(&[name, &email.to_ascii_lowercase()]) & 0xffff_ffff_ffff
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

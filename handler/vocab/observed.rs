@@ -95,6 +95,10 @@ pub struct Bookkeeping {
     /// Where the account was before a template first placed it (a root or OU id): where it goes
     /// back when no template names a parent any more.
     pub origin: Option<String>,
+    /// The AccountName and Email (a digest) a template declared before it followed a rename or
+    /// an e-mail change made outside CloudFormation: a later request for them again is the
+    /// rollback of that update (custom resources carry no rollback flag), not a change.
+    pub followed: Option<String>,
 }
 
 impl Bookkeeping {
@@ -118,6 +122,7 @@ impl Bookkeeping {
             ),
             ("deletion", self.deletion.clone()),
             ("origin", self.origin.clone()),
+            ("was", self.followed.clone()),
         ];
         for (key, value) in fields {
             if let Some(v) = value {
@@ -140,6 +145,7 @@ impl Bookkeeping {
                 "billing" => book.billing = Some(v.to_owned()),
                 "deletion" => book.deletion = Some(v.to_owned()),
                 "origin" => book.origin = Some(v.to_owned()),
+                "was" => book.followed = Some(v.to_owned()),
                 "govcloud" => {
                     book.gov_cloud_account_id = Some(if v == "pending" {
                         String::new()
@@ -227,6 +233,7 @@ mod tests {
             gov_cloud_account_id: Some(String::new()),
             deletion: None,
             origin: None,
+            followed: None,
         };
         let all = BTreeMap::from([
             ("team".to_string(), "a".to_string()),
@@ -251,11 +258,15 @@ mod tests {
             gov_cloud_account_id: Some("444455556666".into()),
             deletion: Some("REMOVE".into()),
             origin: Some("ou-ab12-abcdefgh".into()),
+            followed: Some(crate::vocab::identity::declared_names(
+                "Team A",
+                "a@example.com",
+            )),
         };
         let value = book.encode();
         assert_eq!(
             value,
-            "v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666 deletion=REMOVE origin=ou-ab12-abcdefgh"
+            format!("v1 resource=0123456789abcdef role=Ops:Admin+=.@-_x billing=DENY govcloud=444455556666 deletion=REMOVE origin=ou-ab12-abcdefgh was={}", book.followed.clone().unwrap_or_default())
         );
         // The tag value pattern of Organizations: [\p{L}\p{Z}\p{N}_.:/=+\-@]*, at most 256.
         assert!(value.len() <= 256);

@@ -136,6 +136,7 @@ pub fn our_record(gov_cloud_account_id: Option<&str>) -> Tag {
         gov_cloud_account_id: gov_cloud_account_id.map(str::to_owned),
         deletion: Some("REFUSE".into()),
         origin: None,
+        followed: None,
     };
     tag(TAG_RECORD, &book.encode())
 }
@@ -154,6 +155,7 @@ pub fn tags_recording_deletion(mode: Option<&str>) -> Vec<Tag> {
         gov_cloud_account_id: None,
         deletion: mode.map(str::to_owned),
         origin: None,
+        followed: None,
     };
     vec![tag(TAG_RECORD, &book.encode()), tag("team", "a")]
 }
