@@ -5,6 +5,7 @@
 //! CloudFormation against the handler with the SDK pointed at it via AWS_ENDPOINT_URL.
 #![allow(dead_code)]
 
+pub mod cdk;
 pub mod fixtures;
 pub mod mocks;
 
@@ -199,6 +200,11 @@ impl Moto {
     /// How many times each Organizations operation was called.
     pub async fn calls(&self) -> Value {
         self.control("/_local_org/stats", None).await["calls"].clone()
+    }
+
+    /// Everything the endpoint counts: `calls`, `faults`, `throttled` (by operation), `touched`.
+    pub async fn stats(&self) -> Value {
+        self.control("/_local_org/stats", None).await
     }
 
     /// The changing calls (and AssumeRoles) that named each account: `{"<id>": {"MoveAccount": n,
