@@ -58,7 +58,7 @@ where
             // Enough accounts for a second ListAccounts page, made directly (set-up, not under
             // test): the endpoint's creation time and quotas are lifted meanwhile.
             let settings = moto
-                .configure(json!({"creation_seconds": 0, "max_in_flight": 100, "create_calls_per_second": 100}))
+                .configure(json!({"creation_seconds": 0, "max_in_flight": 100, "calls_per_second": "CreateAccount=100"}))
                 .await;
             for i in 0..25 {
                 org.client
