@@ -82,9 +82,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="100")
     parser.add_argument("--creation-seconds", type=float, default=10.0)
     parser.add_argument("--throttle", default="CreateAccount=5")
+    parser.add_argument("--code", help="what code ran, when not the checked-out commit")
     args = parser.parse_args()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = args.code or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                         capture_output=True, text=True).stdout.strip()
     started = time.time()
     results = run(args.sizes, args.creation_seconds, args.throttle)
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

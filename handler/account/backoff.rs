@@ -57,16 +57,25 @@ fn bounds(class: RetryClass) -> (u32, u32) {
         RetryClass::OrganizationFinalizing => (60, 300),
         RetryClass::CloseRequestsInFlight => (60, 300),
         RetryClass::NotYetVisible => (2, 15),
-        // Five creations in flight: a slot frees when one of them finishes, at a moment nobody
-        // can predict, so look again soon rather than back off far (a long sleep overshoots the
-        // freed slot and the 60-second window with it). Five waiting resources make at most
-        // about one refused CreateAccount a second.
-        RetryClass::CreationSlots => (4, 10),
+        // Waiting for a creation slot: see creation_slot_wait (never backing off further).
+        RetryClass::CreationSlots => (CREATION_SLOT_LOOK, CREATION_SLOT_LOOK),
     }
 }
 
+/// Five creations in flight: a slot frees when one of them finishes, at a moment nobody can
+/// predict. Waiters look (ListCreateAccountStatus, not CreateAccount) after a wait drawn anew
+/// each time from 1 to this many seconds ("full jitter"), never backing off further: a long
+/// sleep overshoots the freed slot (and the 60-second window with it). Waiters refused together
+/// thus look at moments spread evenly from the start: a hundred of them look about fifteen times
+/// a second together, so a freed slot is seen within a tenth of a second and two waiters rarely
+/// see the same one (the rest wait, unrefused); a lone waiter sees it within 6.5 s on average.
+const CREATION_SLOT_LOOK: u32 = 12;
+
 /// The wait before retry number `attempt` (0-based), in seconds.
 pub fn retry_delay(class: RetryClass, attempt: u32, seed: u64) -> u32 {
+    if class == RetryClass::CreationSlots {
+        return 1 + (mix(seed ^ u64::from(attempt)) % u64::from(CREATION_SLOT_LOOK)) as u32;
+    }
     let (first, cap) = bounds(class);
     let ceiling = first.saturating_mul(1u32 << attempt.min(16)).min(cap);
     let half = ceiling / 2;
@@ -126,5 +135,17 @@ mod tests {
     #[test]
     fn retry_delay_never_overflows_on_huge_attempt_numbers() {
         assert!(retry_delay(RetryClass::OrganizationFinalizing, u32::MAX, 7) <= 300);
+    }
+
+    #[test]
+    fn creation_slot_looks_are_spread_from_one_to_twelve_seconds_from_the_first_wait() {
+        for attempt in [0, 1, 7] {
+            let waits: Vec<u32> = (0..200)
+                .map(|i| retry_delay(RetryClass::CreationSlots, attempt, fnv1a(&[&i.to_string()])))
+                .collect();
+            assert!(waits.iter().all(|w| (1..=12).contains(w)), "{waits:?}");
+            let distinct: std::collections::BTreeSet<_> = waits.iter().collect();
+            assert_eq!(distinct.len(), 12, "attempt {attempt}: {distinct:?}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! CREATE, in stages:
-//! startCreate -> CreateAccount (or CreateGovCloudAccount), never repeated blindly
+//! startCreate -> look at the creations in progress; CreateAccount (or CreateGovCloudAccount)
+//!   only when one of Organizations' 5 slots is free, never repeated blindly
 //! findOwnRequest -> CreateAccount's answer was lost: find the request before creating again
 //! awaitCreation -> poll DescribeCreateAccountStatus
 //! placeAccount -> check the account is this declaration's, record the GovCloud id, MoveAccount
@@ -49,6 +50,9 @@ const MAX_VISIBILITY_POLLS: u32 = 20;
 const STEP_ALLOWANCE: Duration = Duration::from_secs(2);
 /// Clock difference tolerated between this function and Organizations' RequestedTimestamp.
 const CLOCK_SKEW_SECONDS: i64 = 10;
+/// Organizations runs at most 5 account creations at once (a fixed quota); the next
+/// CreateAccount is refused (ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED).
+const MAX_CREATIONS_IN_FLIGHT: usize = 5;
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> {
     // Validation first: nothing reaches AWS unless the desired state is valid.
@@ -403,6 +407,19 @@ async fn start(
         origin: None,
         followed: None,
     };
+    // Look before knocking: a CreateAccount refused for want of a slot spends the
+    // organization's API rate that every other tool shares, and a fleet of declarations waiting
+    // together would knock several times a second. ListCreateAccountStatus says how many are
+    // ahead; the next look comes after a jittered wait (backoff's CreationSlots), so that
+    // waiters look at different moments and the first to see a freed slot takes it.
+    let in_flight = inv.org.creations_in_progress().await?;
+    if in_flight.len() >= MAX_CREATIONS_IN_FLIGHT {
+        return Ok(Next::Retry {
+            model,
+            context: ctx.clone(),
+            error: slots_taken(in_flight.len()),
+        });
+    }
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
     tags.insert(TAG_RECORD.into(), record.encode());
     let since = unix_now();
@@ -436,20 +453,24 @@ async fn start(
                     "{e}. No account creation is in progress, so this is Organizations' limit on accounts created per day: run the stack operation again tomorrow, or ask AWS Support to raise the limit"
                 )));
             }
+            // Another waiter took the slot between the look and the call.
             Ok(Next::Retry {
                 model,
                 context: ctx.clone(),
-                error: HandlerError::retry(
-                    RetryClass::CreationSlots,
-                    format!(
-                        "{} account creations are in progress and Organizations runs at most 5 at once; waiting for one to finish",
-                        in_flight.len()
-                    ),
-                ),
+                error: slots_taken(in_flight.len()),
             })
         }
         Err(e) => Err(e),
     }
+}
+
+fn slots_taken(in_flight: usize) -> HandlerError {
+    HandlerError::retry(
+        RetryClass::CreationSlots,
+        format!(
+            "{in_flight} account creations are in progress and Organizations runs at most {MAX_CREATIONS_IN_FLIGHT} at once; waiting for one to finish"
+        ),
+    )
 }
 
 /// CreateAccount's answer was lost. A request for this account name made since the call is
