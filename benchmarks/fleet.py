@@ -53,7 +53,7 @@ def report(runs: dict) -> str:
         "fixed time, at most 5 in flight as in AWS, CreateAccount throttled per second as configured.",
         "The quota's limit is ceil(n/5) x creation time: no strategy can finish sooner.",
         "",
-        "| label | code | accounts | creation | last answer | quota's limit | ratio | CreateAccount calls (refused) | per account | Organizations calls per account | throttled |",
+        "| label | code | accounts | creation | last answer | quota's limit | ratio | CreateAccount calls (refused or throttled) | per account | Organizations calls per account | throttled |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, entry in runs.items():

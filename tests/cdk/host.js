@@ -74,6 +74,16 @@ for (const f of Object.values(functions)) {
     process.env[k] = typeof v === 'string' ? v : STATE_MACHINE_ARN;
   }
 }
+// Lambda runs each concurrent framework invocation in an instance of its own, with an AWS SDK
+// client of its own. Here they share one module, whose Lambda client (a module-level singleton)
+// holds at most 50 sockets: the 51st concurrent invocation would wait for one of the first 50 to
+// return, which no real deployment does. Agents made from here on have no such limit.
+{
+  const Agent = http.Agent;
+  http.Agent = class extends Agent {
+    constructor(options = {}) { super({ ...options, maxSockets: Infinity }); }
+  };
+}
 const framework = require(functions.onEvent.module);
 
 // 3. A Lambda function as Lambda runs it: the result, or a function error with its payload.
