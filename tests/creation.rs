@@ -240,10 +240,10 @@ async fn first_event_carries_account_id_when_creation_finishes_within_the_invoca
         last.resource_model().unwrap()["Tags"],
         json!([{"Key": "team", "Value": "a"}])
     );
-    // DENY reached CreateAccount (the rule only matches DENY), once; no ListAccounts scan and no
-    // in-flight look-up on the normal path.
+    // DENY reached CreateAccount (the rule only matches DENY), once; no ListAccounts scan, and
+    // one look at the creations in progress before CreateAccount (a slot was free).
     assert_eq!(create.num_calls(), 1);
-    assert_eq!((accounts.num_calls(), in_flight.num_calls()), (0, 0));
+    assert_eq!((accounts.num_calls(), in_flight.num_calls()), (0, 1));
 }
 
 #[tokio::test(start_paused = true)]
@@ -252,7 +252,8 @@ async fn creation_outlasting_the_budget_says_so_and_goes_on_through_callbacks() 
         mock!(Client::create_account).then_output(|| create_output(CreateAccountState::InProgress));
     let poll = mock!(Client::describe_create_account_status)
         .then_output(|| poll_output(CreateAccountState::InProgress));
-    let c = clients(&[&create, &poll]);
+    let (_, in_flight) = empty_org_rules();
+    let c = clients(&[&create, &poll, &in_flight]);
     let started = tokio::time::Instant::now();
     let event = handle(&c, request("CREATE", desired(), None)).await;
     let spent = started.elapsed().as_secs_f64();
@@ -338,9 +339,12 @@ async fn every_failure_reason_fails_with_its_code_or_restarts_creation() {
 #[tokio::test(start_paused = true)]
 async fn lost_create_answer_finds_its_own_request_past_an_empty_page_and_never_creates_twice() {
     let create = mock!(Client::create_account).then_error(service_exception);
-    // The first page is empty but carries a NextToken; the request is on the second.
+    // The look before CreateAccount finds nothing in progress. Then, looking for the request
+    // whose answer was lost: the first page is empty but carries a NextToken; the request is on
+    // the second.
     let in_flight = mock!(Client::list_create_account_status)
         .sequence()
+        .output(|| ListCreateAccountStatusOutput::builder().build())
         .output(|| {
             ListCreateAccountStatusOutput::builder()
                 .next_token("page-2")
@@ -368,7 +372,7 @@ async fn lost_create_answer_finds_its_own_request_past_an_empty_page_and_never_c
     );
     // One CreateAccount: no SDK-level retry of it, and no second call after the lost answer.
     assert_eq!(create.num_calls(), 1);
-    assert_eq!(in_flight.num_calls(), 2);
+    assert_eq!(in_flight.num_calls(), 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -427,8 +431,9 @@ async fn email_already_exists_adopts_the_account_this_declaration_created() {
             .build()
     });
     let (describe, _, tags) = read_rules("Team A");
+    let (_, in_flight) = empty_org_rules();
     let event = handle(
-        &clients(&[&create, &poll, &accounts, &tags, &describe]),
+        &clients(&[&create, &poll, &accounts, &tags, &describe, &in_flight]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -457,8 +462,9 @@ async fn email_of_another_declarations_account_is_already_exists_without_its_det
             .build()
     });
     let (describe, _, _) = read_rules("Secret Project");
+    let (_, in_flight) = empty_org_rules();
     let event = handle(
-        &clients(&[&create, &poll, &accounts, &foreign, &describe]),
+        &clients(&[&create, &poll, &accounts, &foreign, &describe, &in_flight]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -507,6 +513,39 @@ async fn creation_quota_waits_while_creations_are_in_flight_and_fails_when_none_
             .unwrap()
             .contains("1 account creations are in progress"),
         "{waiting:?}"
+    );
+
+    // All five slots taken: the create waits by looking, without calling CreateAccount.
+    let create = mock!(Client::create_account).then_error(refused);
+    let full = mock!(Client::list_create_account_status).then_output(|| {
+        let mut out = ListCreateAccountStatusOutput::builder();
+        for i in 0..5 {
+            out = out.create_account_statuses(status_of(
+                &format!("car-someoneelse000{i}"),
+                CreateAccountState::InProgress,
+            ));
+        }
+        out.build()
+    });
+    let looking = handle_briefly(
+        &clients(&[&create, &full]),
+        request("CREATE", desired(), None),
+        40,
+    )
+    .await;
+    assert_eq!(looking.status(), Status::InProgress, "{looking:?}");
+    assert!(
+        looking
+            .message()
+            .unwrap()
+            .contains("5 account creations are in progress"),
+        "{looking:?}"
+    );
+    assert_eq!(create.num_calls(), 0, "knocked while all slots were taken");
+    assert!(
+        full.num_calls() >= 2,
+        "looked again while waiting: {}",
+        full.num_calls()
     );
 
     let create = mock!(Client::create_account).then_error(refused);

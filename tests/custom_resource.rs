@@ -346,7 +346,12 @@ async fn a_panic_inside_the_work_still_ends_in_one_failed_answer() {
     // The local S3 that presigns the ResponseURL, named as a test set-up names it.
     std::env::set_var("CUSTOM_RESOURCE_RESPONSE_HOSTS", "127.0.0.1");
     let boom = mock!(Client::create_account).then_output(|| panic!("simulated fault in a call"));
-    let client: Client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, &[&boom]);
+    let (_, nothing_in_flight) = support::mocks::empty_org_rules();
+    let client: Client = mock_client!(
+        aws_sdk_organizations,
+        RuleMode::MatchAny,
+        &[&boom, &nothing_in_flight]
+    );
     let clients = Clients::from_config(client.config().clone());
     let url = response_urls(&moto, &["panic"]).await.remove(0);
     let event = custom_event(

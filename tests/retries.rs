@@ -217,8 +217,9 @@ async fn contention_is_waited_out_inside_the_first_invocation() {
         .then_output(|| poll_output(CreateAccountState::Succeeded));
     // The new account's record names this declaration (read before its id goes out).
     let (describe, _, tags) = read_rules("Team A");
+    let (_, in_flight) = empty_org_rules();
     let event = handle(
-        &clients(&[&create, &poll, &describe, &tags]),
+        &clients(&[&create, &poll, &describe, &tags, &in_flight]),
         request("CREATE", desired(), None),
     )
     .await;
@@ -245,7 +246,8 @@ async fn restart_after_concurrent_account_modification_keeps_role_name_and_deny_
         .output(|| poll_output(CreateAccountState::Succeeded))
         .build();
     let (describe, _, tags) = read_rules("Team A");
-    let c = clients(&[&wanted, &defaults, &poll, &describe, &tags]);
+    let (_, in_flight) = empty_org_rules();
+    let c = clients(&[&wanted, &defaults, &poll, &describe, &tags, &in_flight]);
     let mut props = desired();
     props["RoleName"] = json!("Admin");
     // Deadlines too close to wait inside: every step goes through a callback, as CloudFormation
