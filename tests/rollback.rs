@@ -137,17 +137,7 @@ async fn a_custom_resource_rollback_without_a_flag_changes_nothing_the_failed_up
     let org = moto.organization().await;
     org.enable_account_management().await;
     let function = CustomFunction::start(&moto, 2, 30).await;
-    let play = |event: Value, key: &'static str| {
-        let moto = &moto;
-        let function = &function;
-        async move {
-            let url = response_urls(moto, &[key]).await.remove(0);
-            let mut event = event;
-            event["ResponseURL"] = json!(url.put);
-            function.send(&event).await;
-            url.answer(90).await
-        }
-    };
+    let play = |event: Value, key: &'static str| answered(&moto, &function, event, key);
     let t0 = json!({"AccountName": "Custom Placed", "Email": "custom-placed@example.com"});
     let created = play(
         custom_event("Create", "Placed", "", t0.clone(), None, None),
@@ -192,17 +182,7 @@ async fn a_custom_resource_rollback_after_an_outside_rename_succeeds_and_changes
     let moto = Moto::start().await;
     let org = moto.organization().await;
     let function = CustomFunction::start(&moto, 2, 30).await;
-    let play = |event: Value, key: &'static str| {
-        let moto = &moto;
-        let function = &function;
-        async move {
-            let url = response_urls(moto, &[key]).await.remove(0);
-            let mut event = event;
-            event["ResponseURL"] = json!(url.put);
-            function.send(&event).await;
-            url.answer(90).await
-        }
-    };
+    let play = |event: Value, key: &'static str| answered(&moto, &function, event, key);
     let update = |props: &Value, old: &Value, id: &str, key: &'static str| {
         play(
             custom_event(
@@ -292,4 +272,13 @@ async fn name_of(org: &Org, id: &str) -> String {
         .name()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Sends a custom-resource event to the function with a presigned ResponseURL named `key`, and
+/// returns the one answer PUT there.
+async fn answered(moto: &Moto, function: &CustomFunction, mut event: Value, key: &str) -> Value {
+    let url = response_urls(moto, &[key]).await.remove(0);
+    event["ResponseURL"] = json!(url.put);
+    function.send(&event).await;
+    url.answer(90).await
 }

@@ -244,6 +244,7 @@ impl Framework {
         let all: Vec<Value> = serde_json::from_slice(&body).unwrap();
         let mut by_key = std::collections::BTreeMap::<String, Vec<Value>>::new();
         for a in all {
+            assert_eq!(a["method"], "PUT", "{a}");
             let key = a["path"].as_str().unwrap_or_default();
             let key = key
                 .trim_start_matches('/')
@@ -258,25 +259,7 @@ impl Framework {
 
     /// Every answer PUT at the ResponseURL named `key`.
     pub async fn answers(&self, key: &str) -> Vec<Value> {
-        let (_, _, body) = http(
-            "GET",
-            &format!("{}/_answers", self.endpoint),
-            Vec::new(),
-            &[],
-        )
-        .await;
-        let all: Vec<Value> = serde_json::from_slice(&body).unwrap();
-        all.into_iter()
-            .filter(|a| {
-                a["path"]
-                    .as_str()
-                    .is_some_and(|p| p.trim_start_matches('/').split('?').next() == Some(key))
-            })
-            .map(|a| {
-                assert_eq!(a["method"], "PUT", "{a}");
-                serde_json::from_str(a["body"].as_str().unwrap()).unwrap()
-            })
-            .collect()
+        self.answered().await.remove(key).unwrap_or_default()
     }
 
     /// The one answer to `key`: waits for it, then makes sure no second one follows.
