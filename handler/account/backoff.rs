@@ -46,41 +46,49 @@ pub fn ready_poll_delay(poll: u32) -> u32 {
     READY_POLL[(poll as usize).min(READY_POLL.len() - 1)]
 }
 
-/// (first wait, longest wait) in seconds for a class of refusal.
-fn bounds(class: RetryClass) -> (u32, u32) {
+/// How a wait is drawn below its ceiling.
+enum Jitter {
+    /// Half fixed, half random: refusals back off, and resources refused together spread.
+    Equal,
+    /// Anywhere from 1 s to the ceiling: waiters look at moments spread evenly from the start.
+    Full,
+}
+
+/// (first wait, longest wait) in seconds for a class of refusal, and its jitter.
+fn bounds(class: RetryClass) -> (u32, u32, Jitter) {
     match class {
-        RetryClass::Throttled => (5, 120),
+        RetryClass::Throttled => (5, 120, Jitter::Equal),
         // Another account is being created: creations take a minute or more each.
-        RetryClass::Contention => (10, 120),
-        RetryClass::Transient => (5, 60),
+        RetryClass::Contention => (10, 120, Jitter::Equal),
+        RetryClass::Transient => (5, 60, Jitter::Equal),
         // A new organization can refuse creation for up to an hour.
-        RetryClass::OrganizationFinalizing => (60, 300),
-        RetryClass::CloseRequestsInFlight => (60, 300),
-        RetryClass::NotYetVisible => (2, 15),
-        // Waiting for a creation slot: see creation_slot_wait (never backing off further).
-        RetryClass::CreationSlots => (CREATION_SLOT_LOOK, CREATION_SLOT_LOOK),
+        RetryClass::OrganizationFinalizing => (60, 300, Jitter::Equal),
+        RetryClass::CloseRequestsInFlight => (60, 300, Jitter::Equal),
+        RetryClass::NotYetVisible => (2, 15, Jitter::Equal),
+        // Five creations in flight: a slot frees when one of them finishes, at a moment nobody
+        // can predict. Waiters look (ListCreateAccountStatus, not CreateAccount) after a wait
+        // drawn anew each time from 1 to 12 s, never backing off further: a long sleep
+        // overshoots the freed slot (and the 60-second window with it). Waiters refused
+        // together thus look at moments spread evenly from the start: a hundred of them look
+        // about fifteen times a second together, so a freed slot is seen within a tenth of a
+        // second and two waiters rarely see the same one (the rest wait, unrefused); a lone
+        // waiter sees it within 6.5 s on average.
+        RetryClass::CreationSlots => (12, 12, Jitter::Full),
     }
 }
 
-/// Five creations in flight: a slot frees when one of them finishes, at a moment nobody can
-/// predict. Waiters look (ListCreateAccountStatus, not CreateAccount) after a wait drawn anew
-/// each time from 1 to this many seconds ("full jitter"), never backing off further: a long
-/// sleep overshoots the freed slot (and the 60-second window with it). Waiters refused together
-/// thus look at moments spread evenly from the start: a hundred of them look about fifteen times
-/// a second together, so a freed slot is seen within a tenth of a second and two waiters rarely
-/// see the same one (the rest wait, unrefused); a lone waiter sees it within 6.5 s on average.
-const CREATION_SLOT_LOOK: u32 = 12;
-
 /// The wait before retry number `attempt` (0-based), in seconds.
 pub fn retry_delay(class: RetryClass, attempt: u32, seed: u64) -> u32 {
-    if class == RetryClass::CreationSlots {
-        return 1 + (mix(seed ^ u64::from(attempt)) % u64::from(CREATION_SLOT_LOOK)) as u32;
-    }
-    let (first, cap) = bounds(class);
+    let (first, cap, jitter) = bounds(class);
     let ceiling = first.saturating_mul(1u32 << attempt.min(16)).min(cap);
-    let half = ceiling / 2;
-    let jitter = (mix(seed ^ u64::from(attempt)) % u64::from(ceiling - half + 1)) as u32;
-    (half + jitter).max(1)
+    let random = mix(seed ^ u64::from(attempt));
+    match jitter {
+        Jitter::Full => 1 + (random % u64::from(ceiling)) as u32,
+        Jitter::Equal => {
+            let half = ceiling / 2;
+            (half + (random % u64::from(ceiling - half + 1)) as u32).max(1)
+        }
+    }
 }
 
 fn mix(mut x: u64) -> u64 {
