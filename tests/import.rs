@@ -7,19 +7,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{Moto, Org};
-
-/// Parent, tags and contacts as they stand (the handler's record tag apart).
-async fn state(moto: &Moto, org: &Org, id: &str) -> Value {
-    let tags: Vec<(String, String)> = org
-        .tags_of(id)
-        .await
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("cfn-organizations-account:"))
-        .collect();
-    json!({"parent": org.parent_of(id).await, "tags": tags, "state": org.state_of(id).await,
-        "contacts": moto.account_baselines().await[id]["contacts"]})
-}
+use support::{set_by_hand, visible_state, Moto};
 
 async fn driver(
     moto: &Moto,
@@ -49,39 +37,8 @@ async fn an_imported_account_is_read_updated_and_refused_deletion_with_nothing_e
     let id = org
         .create_by_hand("Legacy Prod", "legacy-prod@example.com")
         .await;
-    org.client
-        .move_account()
-        .account_id(&id)
-        .source_parent_id(&org.root)
-        .destination_parent_id(&org.ou_b)
-        .send()
-        .await
-        .unwrap();
-    org.client
-        .tag_resource()
-        .resource_id(&id)
-        .tags(
-            aws_sdk_organizations::types::Tag::builder()
-                .key("CostCenter")
-                .value("finance")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    moto.account_client()
-        .put_alternate_contact()
-        .account_id(&id)
-        .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
-        .name("Console Sec")
-        .title("SOC")
-        .email_address("soc@example.com")
-        .phone_number("+1 555 0199")
-        .send()
-        .await
-        .unwrap();
-    let before = state(&moto, &org, &id).await;
+    set_by_hand(&moto, &org, &id).await;
+    let before = visible_state(&moto, &org, &id).await;
 
     // 1. Import: CloudFormation reads the account by the identifier given in the change set.
     let read = driver(&moto, "READ", &json!({"AccountId": id}), None).await;
@@ -103,7 +60,7 @@ async fn an_imported_account_is_read_updated_and_refused_deletion_with_nothing_e
         "no record yet: {model}"
     );
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         before,
         "the import changed something"
     );
@@ -119,7 +76,7 @@ async fn an_imported_account_is_read_updated_and_refused_deletion_with_nothing_e
     let mut expected = before.clone();
     expected["tags"] = json!([["CostCenter", "finance"], ["tier", "prod"]]);
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         expected,
         "only the declared tag was added"
     );
@@ -146,7 +103,7 @@ async fn an_imported_account_is_read_updated_and_refused_deletion_with_nothing_e
         "{deleted:?}"
     );
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         expected,
         "the refused delete changed something"
     );

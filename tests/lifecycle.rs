@@ -320,14 +320,7 @@ async fn update_moves_account_from_its_actual_parent_after_out_of_band_move() {
     assert_eq!(created.code, 0, "{created:?}");
     let id = created.account_id();
     // Someone moves the account by hand to another OU.
-    org.client
-        .move_account()
-        .account_id(&id)
-        .source_parent_id(&org.ou_a)
-        .destination_parent_id(&org.ou_b)
-        .send()
-        .await
-        .unwrap();
+    org.move_by_hand(&id, &org.ou_a, &org.ou_b).await;
     // The template did not change its parent, but a tag; the handler restores the parent.
     let mut next = desired.clone();
     next["AccountId"] = json!(id);

@@ -7,55 +7,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{custom_event, response_urls, CustomFunction, Moto, Org};
-
-/// What a person or another tool set on the account outside any template.
-async fn set_by_hand(moto: &Moto, org: &Org, id: &str) {
-    org.client
-        .move_account()
-        .account_id(id)
-        .source_parent_id(&org.root)
-        .destination_parent_id(&org.ou_b)
-        .send()
-        .await
-        .unwrap();
-    org.client
-        .tag_resource()
-        .resource_id(id)
-        .tags(
-            aws_sdk_organizations::types::Tag::builder()
-                .key("CostCenter")
-                .value("finance")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    moto.account_client()
-        .put_alternate_contact()
-        .account_id(id)
-        .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
-        .name("Console Sec")
-        .title("SOC")
-        .email_address("soc@example.com")
-        .phone_number("+1 555 0199")
-        .send()
-        .await
-        .unwrap();
-}
-
-/// Parent, tags (record aside) and contacts, as they stand.
-async fn state(moto: &Moto, org: &Org, id: &str) -> Value {
-    let tags: Vec<(String, String)> = org
-        .tags_of(id)
-        .await
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("cfn-organizations-account:"))
-        .collect();
-    json!({"parent": org.parent_of(id).await, "tags": tags,
-        "contacts": moto.account_baselines().await[id]["contacts"]})
-}
+use support::{custom_event, response_urls, set_by_hand, visible_state, CustomFunction, Moto, Org};
 
 fn with(base: &Value, extra: Value) -> Value {
     let mut v = base.clone();
@@ -74,7 +26,7 @@ async fn registry_rollbacks_restore_parent_tags_and_contacts() {
         .create_by_hand("Hand Placed", "hand-placed@example.com")
         .await;
     set_by_hand(&moto, &org, &id).await;
-    let before = state(&moto, &org, &id).await;
+    let before = visible_state(&moto, &org, &id).await;
     // Imported as it is: the template names no parent, tags or contacts.
     let t0 =
         json!({"AccountId": id, "AccountName": "Hand Placed", "Email": "hand-placed@example.com"});
@@ -107,7 +59,7 @@ async fn registry_rollbacks_restore_parent_tags_and_contacts() {
     let rolled = update(&t0, &t1, true).await;
     assert_eq!(rolled.code, 0, "{rolled:?}");
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         before,
         "after the first rollback"
     );
@@ -125,7 +77,7 @@ async fn registry_rollbacks_restore_parent_tags_and_contacts() {
     let rolled = update(&t0, &t2, true).await;
     assert_eq!(rolled.code, 0, "{rolled:?}");
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         before,
         "after the second rollback"
     );
@@ -147,7 +99,7 @@ async fn a_custom_resource_rollback_without_a_flag_changes_nothing_the_failed_up
     assert_eq!(created["Status"], "SUCCESS", "{created}");
     let id = created["PhysicalResourceId"].as_str().unwrap().to_owned();
     set_by_hand(&moto, &org, &id).await;
-    let before = state(&moto, &org, &id).await;
+    let before = visible_state(&moto, &org, &id).await;
     let missing = format!("ou-{}-zzzzzzzz", &org.ou_a[3..7]);
     let t1 = with(
         &t0,
@@ -173,7 +125,7 @@ async fn a_custom_resource_rollback_without_a_flag_changes_nothing_the_failed_up
     )
     .await;
     assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
-    assert_eq!(state(&moto, &org, &id).await, before);
+    assert_eq!(visible_state(&moto, &org, &id).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +158,7 @@ async fn a_custom_resource_rollback_after_an_outside_rename_succeeds_and_changes
     let id = created["PhysicalResourceId"].as_str().unwrap().to_owned();
     // Renamed as the NotUpdatable message advises: outside CloudFormation.
     moto.put_account_name(&id, "Payments Prod").await;
-    let before = state(&moto, &org, &id).await;
+    let before = visible_state(&moto, &org, &id).await;
 
     // 1. The template does not follow yet and changes a tag: not a rename, accepted; the
     // rollback (an Update back, no flag) takes the tag off and leaves the name.
@@ -217,7 +169,7 @@ async fn a_custom_resource_rollback_after_an_outside_rename_succeeds_and_changes
     let rolled = update(&t0, &t1, &id, "rollback-tag").await;
     assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         before,
         "after the first rollback"
     );
@@ -234,7 +186,7 @@ async fn a_custom_resource_rollback_after_an_outside_rename_succeeds_and_changes
     let rolled = update(&t0, &t2, &id, "rollback-follow").await;
     assert_eq!(rolled["Status"], "SUCCESS", "{rolled}");
     assert_eq!(
-        state(&moto, &org, &id).await,
+        visible_state(&moto, &org, &id).await,
         before,
         "after the second rollback"
     );

@@ -161,27 +161,8 @@ async fn update_keeps_foreign_tags_and_leaves_a_hand_placed_account_where_it_is(
         "Tags": [{"Key": "team", "Value": "a"}, {"Key": "tier", "Value": "1"}]});
     let id = create(&moto, "Owned", &props).await.account_id();
     // Other tools tag the account, and someone moves it by hand into an OU.
-    org.client
-        .tag_resource()
-        .resource_id(&id)
-        .tags(
-            aws_sdk_organizations::types::Tag::builder()
-                .key("cost-allocation")
-                .value("finance")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    org.client
-        .move_account()
-        .account_id(&id)
-        .source_parent_id(&org.root)
-        .destination_parent_id(&org.ou_b)
-        .send()
-        .await
-        .unwrap();
+    org.tag_by_hand(&id, "cost-allocation", "finance").await;
+    org.move_by_hand(&id, &org.root, &org.ou_b).await;
     // The template changes one tag and drops another; it names no parent, before or now.
     let mut previous = props.clone();
     previous["AccountId"] = json!(id);

@@ -687,17 +687,22 @@ mod tests {
         .is_err());
     }
 
+    /// A template's name and e-mail (team-a@example.com), as the previous model carries them.
+    fn declared(name: &str) -> ResourceModel {
+        ResourceModel {
+            account_name: Some(name.into()),
+            email: Some("team-a@example.com".into()),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn an_update_that_leaves_the_name_alone_is_accepted_after_an_outside_rename() {
         // Renamed to "Team B" outside; the template still says "Team A" and changes a tag. Its
         // rollback (custom resources: no flag) asks for the same, and must not fail either.
         let mut renamed = live();
         renamed.name = Some("Team B".into());
-        let previous = ResourceModel {
-            account_name: Some("Team A".into()),
-            email: Some("team-a@example.com".into()),
-            ..Default::default()
-        };
+        let previous = declared("Team A");
         check_immutable(
             &desired(json!({})),
             &renamed,
@@ -716,11 +721,7 @@ mod tests {
     fn the_rollback_of_following_an_outside_rename_is_recognised_without_the_flag() {
         let mut renamed = live();
         renamed.name = Some("Team B".into());
-        let was_a = ResourceModel {
-            account_name: Some("Team A".into()),
-            email: Some("team-a@example.com".into()),
-            ..Default::default()
-        };
+        let was_a = declared("Team A");
         // The template follows the rename: accepted, and the record remembers "Team A".
         let follow = desired(json!({"AccountName": "Team B"}));
         check_immutable(
@@ -735,11 +736,7 @@ mod tests {
         book.followed = followed_outside_change(&follow, &renamed, &was_a);
         assert!(book.followed.is_some());
         // A sibling fails; the rollback asks for "Team A" again, the failed template saying "Team B".
-        let was_b = ResourceModel {
-            account_name: Some("Team B".into()),
-            email: Some("team-a@example.com".into()),
-            ..Default::default()
-        };
+        let was_b = declared("Team B");
         check_immutable(&desired(json!({})), &renamed, &book, &was_b, false).unwrap();
         // A name never declared before is a rename, rejected with or without the record.
         let other = desired(json!({"AccountName": "Team C"}));

@@ -426,6 +426,34 @@ impl Org {
             .collect()
     }
 
+    /// Moves an account as a person would, outside any template.
+    pub async fn move_by_hand(&self, id: &str, from: &str, to: &str) {
+        self.client
+            .move_account()
+            .account_id(id)
+            .source_parent_id(from)
+            .destination_parent_id(to)
+            .send()
+            .await
+            .expect("move account");
+    }
+
+    /// Tags an account as another tool would.
+    pub async fn tag_by_hand(&self, id: &str, key: &str, value: &str) {
+        let tag = aws_sdk_organizations::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .expect("a tag");
+        self.client
+            .tag_resource()
+            .resource_id(id)
+            .tags(tag)
+            .send()
+            .await
+            .expect("tag resource");
+    }
+
     /// The account's State, as Organizations reports it.
     pub async fn state_of(&self, id: &str) -> String {
         let out = self
@@ -889,4 +917,36 @@ impl CustomFunction {
         .await;
         serde_json::from_slice(&body).unwrap()
     }
+}
+
+/// What people and other tools set on an account outside any template: moved from the root into
+/// `ou_b`, tagged `CostCenter=finance` by another tool, a security contact set in the console.
+pub async fn set_by_hand(moto: &Moto, org: &Org, id: &str) {
+    org.move_by_hand(id, &org.root, &org.ou_b).await;
+    org.tag_by_hand(id, "CostCenter", "finance").await;
+    moto.account_client()
+        .put_alternate_contact()
+        .account_id(id)
+        .alternate_contact_type(aws_sdk_account::types::AlternateContactType::Security)
+        .name("Console Sec")
+        .title("SOC")
+        .email_address("soc@example.com")
+        .phone_number("+1 555 0199")
+        .send()
+        .await
+        .expect("put alternate contact");
+}
+
+/// An account's parent, tags (the handler's record apart), State and contacts, as they stand:
+/// what a template's update or rollback must leave as it found unless asked.
+pub async fn visible_state(moto: &Moto, org: &Org, id: &str) -> Value {
+    let tags: Vec<(String, String)> = org
+        .tags_of(id)
+        .await
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("cfn-organizations-account:"))
+        .collect();
+    serde_json::json!({"parent": org.parent_of(id).await, "tags": tags,
+        "state": org.state_of(id).await,
+        "contacts": moto.account_baselines().await[id]["contacts"]})
 }
