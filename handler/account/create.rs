@@ -28,6 +28,7 @@ use crate::account::backoff::{
     create_poll_delay, create_poll_wait, ready_poll_delay, region_poll_delay, retry_delay,
 };
 use crate::account::baseline::{self, Regions};
+use crate::account::pace::Pace;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
 use crate::account::{preflight, read};
@@ -242,17 +243,21 @@ fn after(desired: &DesiredAccount, done: Phase, owned: &Owned, settings: &Create
 enum Next {
     /// The AccountId is known (or the create is settled otherwise): answer CloudFormation.
     Identified(Step),
-    /// The creation is in progress: poll again.
+    /// The creation is in progress: poll again, after `wait` when the pace says when it should
+    /// end, else after the usual poll interval.
     Poll {
         model: ResourceModel,
         context: Ctx,
         message: String,
+        wait: Option<Duration>,
     },
-    /// Refused for now: wait the backoff of the error's class, then run `context` again.
+    /// Refused for now: wait `wait` when the pace says how long, else the backoff of the
+    /// error's class, then run `context` again.
     Retry {
         model: ResourceModel,
         context: Ctx,
         error: HandlerError,
+        wait: Option<Duration>,
     },
     /// Go on to `context` at once.
     Go {
@@ -270,11 +275,12 @@ async fn until_identified(
     desired: &DesiredAccount,
     mut model: ResourceModel,
 ) -> Result<Step, HandlerError> {
+    let mut pace = Pace::default();
     loop {
         let started = unix_now();
         let next = match tokio::time::timeout(
             inv.budget.remaining(),
-            creation_step(inv, &ctx, desired, model.clone()),
+            creation_step(inv, &ctx, desired, model.clone(), &mut pace),
         )
         .await
         {
@@ -283,6 +289,7 @@ async fn until_identified(
                 model: model.clone(),
                 context: ctx.clone(),
                 error: e,
+                wait: None,
             },
             Ok(Err(e)) => return Err(e),
             // The budget ran out inside a call: its outcome is unknown.
@@ -300,22 +307,29 @@ async fn until_identified(
                 model,
                 context,
                 message,
-            } => (
-                create_poll_wait(context.attempt, inv.seed),
-                model,
-                create_poll_delay(context.attempt),
-                context,
-                message,
-            ),
+                wait,
+            } => {
+                let regular = create_poll_wait(context.attempt, inv.seed);
+                let wait = wait.map_or(regular, |w| w.max(regular));
+                let delay = create_poll_delay(context.attempt).max(whole_seconds(wait));
+                (wait, model, delay, context, message)
+            }
             Next::Retry {
                 model,
                 context,
                 error,
+                wait,
             } => {
-                let class = error.retry_class().unwrap_or(RetryClass::Transient);
-                let delay = retry_delay(class, context.attempt, inv.seed);
+                let (wait, delay) = match wait {
+                    Some(wait) => (wait, whole_seconds(wait)),
+                    None => {
+                        let class = error.retry_class().unwrap_or(RetryClass::Transient);
+                        let delay = retry_delay(class, context.attempt, inv.seed);
+                        (Duration::from_secs(delay.into()), delay)
+                    }
+                };
                 (
-                    Duration::from_secs(delay.into()),
+                    wait,
                     model,
                     delay,
                     context.again(),
@@ -362,11 +376,12 @@ async fn creation_step(
     ctx: &Ctx,
     desired: &DesiredAccount,
     model: ResourceModel,
+    pace: &mut Pace,
 ) -> Result<Next, HandlerError> {
     match &ctx.stage {
         CreateStage::StartCreate { settings } => {
             let settings = settings.clone().unwrap_or_else(|| desired.settings());
-            start(inv, ctx, desired, settings, model).await
+            start(inv, ctx, desired, settings, model, pace).await
         }
         CreateStage::FindOwnRequest { settings, since } => {
             find_own_request(inv, desired, settings, *since, model).await
@@ -376,7 +391,7 @@ async fn creation_step(
             settings,
         } => {
             let status = inv.org.describe_creation(request_id).await?;
-            after_status(inv, ctx, desired, settings, model, status).await
+            after_status(inv, ctx, desired, settings, model, status, pace).await
         }
         CreateStage::PlaceAccount { .. }
         | CreateStage::SetContacts { .. }
@@ -395,6 +410,7 @@ async fn start(
     desired: &DesiredAccount,
     settings: CreateSettings,
     model: ResourceModel,
+    pace: &mut Pace,
 ) -> Result<Next, HandlerError> {
     // The record says which declaration asked (so a retry can adopt the account) and what
     // Organizations cannot give back.
@@ -410,14 +426,23 @@ async fn start(
     // Look before knocking: a CreateAccount refused for want of a slot spends the
     // organization's API rate that every other tool shares, and a fleet of declarations waiting
     // together would knock several times a second. ListCreateAccountStatus says how many are
-    // ahead; the next look comes after a jittered wait (backoff's CreationSlots), so that
-    // waiters look at different moments and the first to see a freed slot takes it.
+    // ahead and since when; the next look comes when the pace says a slot should free (until
+    // it is known, after a jittered wait: backoff's CreationSlots), so that waiters look at
+    // different moments and the first to see a freed slot takes it.
     let in_flight = inv.org.creations_in_progress().await?;
+    if let Some(finished) = pace.look(&in_flight) {
+        // A hint only: a failed read leaves the pace unknown, and the waits plain.
+        match inv.org.describe_creation(&finished).await {
+            Ok(status) => pace.learn(&status),
+            Err(e) => tracing::debug!(error = %e, "the pace of creation stays unknown"),
+        }
+    }
     if in_flight.len() >= MAX_CREATIONS_IN_FLIGHT {
         return Ok(Next::Retry {
             model,
             context: ctx.clone(),
-            error: slots_taken(in_flight.len()),
+            error: slots_taken(in_flight.len(), pace.creation()),
+            wait: pace.slot_wait(unix_now_ms(), &in_flight, inv.seed),
         });
     }
     let mut tags = desired.effective_tags(&inv.request.stack_tags);
@@ -437,7 +462,7 @@ async fn start(
     match answer {
         Ok(status) => {
             tracing::info!(request_id = %status.request_id, "create request accepted");
-            after_status(inv, ctx, desired, &settings, model, status).await
+            after_status(inv, ctx, desired, &settings, model, status, pace).await
         }
         // A 5xx, a timeout or a broken connection: the service may have acted.
         Err(e) if e.retry_class() == Some(RetryClass::Transient) => Ok(Next::Go {
@@ -457,18 +482,23 @@ async fn start(
             Ok(Next::Retry {
                 model,
                 context: ctx.clone(),
-                error: slots_taken(in_flight.len()),
+                error: slots_taken(in_flight.len(), pace.creation()),
+                wait: pace.slot_wait(unix_now_ms(), &in_flight, inv.seed),
             })
         }
         Err(e) => Err(e),
     }
 }
 
-fn slots_taken(in_flight: usize) -> HandlerError {
+fn slots_taken(in_flight: usize, creation: Option<Duration>) -> HandlerError {
+    let pace = match creation {
+        Some(c) => format!(" (creations take about {} s now)", c.as_secs().max(1)),
+        None => String::new(),
+    };
     HandlerError::retry(
         RetryClass::CreationSlots,
         format!(
-            "{in_flight} account creations are in progress and Organizations runs at most {MAX_CREATIONS_IN_FLIGHT} at once; waiting for one to finish"
+            "{in_flight} account creations are in progress and Organizations runs at most {MAX_CREATIONS_IN_FLIGHT} at once; waiting for one to finish{pace}"
         ),
     )
 }
@@ -489,10 +519,10 @@ async fn find_own_request(
         .into_iter()
         .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
         .filter(|s| {
-            s.requested_at
-                .is_none_or(|t| t >= since - CLOCK_SKEW_SECONDS)
+            s.requested_ms
+                .is_none_or(|t| t >= (since - CLOCK_SKEW_SECONDS) * 1000)
         })
-        .max_by_key(|s| s.requested_at);
+        .max_by_key(|s| s.requested_ms);
     match own {
         Some(status) => {
             tracing::info!(request_id = %status.request_id, "found the request whose answer was lost");
@@ -503,6 +533,7 @@ async fn find_own_request(
                 ),
                 context: await_context(status.request_id, settings.clone(), 0),
                 model,
+                wait: None,
             })
         }
         None => Ok(Next::Go {
@@ -532,6 +563,7 @@ async fn after_status(
     settings: &CreateSettings,
     model: ResourceModel,
     status: CreateStatus,
+    pace: &Pace,
 ) -> Result<Next, HandlerError> {
     match status.state {
         CreateState::InProgress => {
@@ -549,6 +581,7 @@ async fn after_status(
                     "account creation in progress (request {})",
                     status.request_id
                 ),
+                wait: pace.poll_wait(unix_now_ms(), status.requested_ms),
                 context: await_context(status.request_id, settings.clone(), polls),
                 model,
             })
@@ -606,6 +639,7 @@ async fn after_status(
                         })
                     },
                     error,
+                    wait: None,
                 })
             } else {
                 Err(error)
@@ -658,7 +692,7 @@ async fn email_owner(
         if let Some(status) = in_flight
             .into_iter()
             .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
-            .max_by_key(|s| s.requested_at)
+            .max_by_key(|s| s.requested_ms)
         {
             return Ok(Next::Poll {
                 message: format!(
@@ -667,6 +701,7 @@ async fn email_owner(
                 ),
                 context: await_context(status.request_id, settings.clone(), 0),
                 model,
+                wait: None,
             });
         }
         return Err(HandlerError::AlreadyExists(format!(
@@ -750,6 +785,20 @@ async fn describe_created(
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// A wait as a callback delay: whole seconds, at least one.
+fn whole_seconds(wait: Duration) -> u32 {
+    u32::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
+fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 fn unix_now() -> i64 {

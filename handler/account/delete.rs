@@ -146,7 +146,7 @@ async fn resolve_creation(
             .await?
             .into_iter()
             .filter(|s| s.account_name.as_deref() == Some(desired.name.as_str()))
-            .max_by_key(|s| s.requested_at)
+            .max_by_key(|s| s.requested_ms)
             .map(|s| s.request_id),
     };
     if let Some(request_id) = request_id {

@@ -7,6 +7,7 @@ pub mod create;
 pub mod delete;
 pub mod lifecycle;
 pub mod list;
+pub mod pace;
 pub mod preflight;
 pub mod read;
 pub mod stages;

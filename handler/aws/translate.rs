@@ -76,7 +76,8 @@ pub fn create_status(s: &types::CreateAccountStatus) -> Result<CreateStatus, Han
     Ok(CreateStatus {
         request_id,
         account_name: s.account_name().map(str::to_owned),
-        requested_at: s.requested_timestamp().map(|t| t.secs()),
+        requested_ms: s.requested_timestamp().and_then(|t| t.to_millis().ok()),
+        completed_ms: s.completed_timestamp().and_then(|t| t.to_millis().ok()),
         state,
     })
 }

@@ -69,8 +69,10 @@ pub enum CreateState {
 pub struct CreateStatus {
     pub request_id: CreateAccountRequestId,
     pub account_name: Option<String>,
-    /// When the request was made, in Unix seconds.
-    pub requested_at: Option<i64>,
+    /// When the request was made, in Unix milliseconds (Organizations' RequestedTimestamp).
+    pub requested_ms: Option<i64>,
+    /// When it finished, in Unix milliseconds (CompletedTimestamp; absent while in progress).
+    pub completed_ms: Option<i64>,
     pub state: CreateState,
 }
 
