@@ -10,7 +10,9 @@ use aws_sdk_organizations::types::{CreateAccountState, IamUserAccessToBilling};
 use aws_sdk_organizations::{Client, Config};
 use aws_smithy_types::retry::RetryConfig;
 
-use crate::aws::ownership::{Acting, Owned, Readable};
+use std::sync::Arc;
+
+use crate::aws::ownership::{Acting, Owned, Proofs, Readable};
 use crate::aws::translate;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, BillingAccess, CreateAccountRequestId, ParentId};
@@ -73,11 +75,13 @@ where
     translate::classify("Organizations", op, err, reason.as_deref())
 }
 
-/// One caller's view of Organizations. Cloning shares the client.
+/// One caller's view of Organizations, built for one request. Cloning shares the client and
+/// the proofs the request made.
 #[derive(Clone)]
 pub struct Organizations {
     client: Client,
     acting: Acting,
+    proofs: Arc<Proofs>,
 }
 
 impl Organizations {
@@ -87,7 +91,13 @@ impl Organizations {
         Organizations {
             client: Client::from_conf(conf),
             acting,
+            proofs: Arc::default(),
         }
+    }
+
+    /// The ownership checks this request made (`ownership::prove` keeps and reuses them).
+    pub(crate) fn proofs(&self) -> &Proofs {
+        &self.proofs
     }
 
     /// Whose credentials these calls carry (the ownership check reads it).
@@ -361,6 +371,7 @@ impl Organizations {
         from: &ParentId,
         to: &ParentId,
     ) -> Result<(), HandlerError> {
+        self.proofs.forget();
         match self
             .client
             .move_account()
@@ -389,6 +400,7 @@ impl Organizations {
         if tags.is_empty() {
             return Ok(());
         }
+        self.proofs.forget();
         self.client
             .tag_resource()
             .resource_id(owned.id().as_str())
@@ -403,6 +415,7 @@ impl Organizations {
         if keys.is_empty() {
             return Ok(());
         }
+        self.proofs.forget();
         self.client
             .untag_resource()
             .resource_id(owned.id().as_str())
@@ -415,6 +428,7 @@ impl Organizations {
 
     /// RemoveAccountFromOrganization: the account becomes a standalone account.
     pub async fn remove_from_organization(&self, owned: &Owned) -> Result<(), HandlerError> {
+        self.proofs.forget();
         self.client
             .remove_account_from_organization()
             .account_id(owned.id().as_str())
@@ -428,6 +442,7 @@ impl Organizations {
     /// (another request's, or this one's earlier call whose answer was lost and which the SDK
     /// retried): that is a close too, to be waited out, not a failure.
     pub async fn close_account(&self, owned: &Owned) -> Result<Closing, HandlerError> {
+        self.proofs.forget();
         match self
             .client
             .close_account()

@@ -19,7 +19,10 @@
 //!   Organizations' own authorization of the caller decides.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use crate::aws::organizations::Organizations;
 use crate::vocab::error::{HandlerError, RetryClass};
@@ -33,6 +36,63 @@ pub enum Acting {
     Caller,
     /// The function's own role (a custom resource): the record must name the declaration.
     Function,
+}
+
+/// How long a proof this request made stands for the next stage of the same request. The
+/// custom door runs a create's stages one after another in one invocation (created, placed,
+/// read back: three checks of the same record within a second); a proof this fresh, with no
+/// change made through this request since, is the same check. Past it, or after any changing
+/// call, the record is read again.
+const PROOF_REUSE: Duration = Duration::from_secs(10);
+
+/// The proofs one request made, for its later stages. Lives as long as the request's
+/// `Organizations` (never across requests: each request builds its own), and any changing call
+/// through it forgets them all.
+#[derive(Debug, Default)]
+pub struct Proofs {
+    made: Mutex<Vec<Kept>>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    purpose: Purpose,
+    declaration: Option<String>,
+    owned: Owned,
+    at: Instant,
+}
+
+impl Proofs {
+    /// A proof for the same account, purpose and declaration, fresh enough to stand.
+    fn recall(&self, id: &AccountId, purpose: Purpose, declaration: Option<&str>) -> Option<Owned> {
+        let made = self.made.lock().ok()?;
+        made.iter()
+            .find(|k| {
+                &k.owned.id == id
+                    && k.purpose == purpose
+                    && k.declaration.as_deref() == declaration
+                    && k.at.elapsed() < PROOF_REUSE
+            })
+            .map(|k| k.owned.clone())
+    }
+
+    fn keep(&self, purpose: Purpose, declaration: Option<&str>, owned: &Owned) {
+        if let Ok(mut made) = self.made.lock() {
+            made.retain(|k| k.owned.id != owned.id || k.purpose != purpose);
+            made.push(Kept {
+                purpose,
+                declaration: declaration.map(str::to_owned),
+                owned: owned.clone(),
+                at: Instant::now(),
+            });
+        }
+    }
+
+    /// Something may have changed: every later stage reads the record again.
+    pub(crate) fn forget(&self) {
+        if let Ok(mut made) = self.made.lock() {
+            made.clear();
+        }
+    }
 }
 
 /// Why an account is looked at.
@@ -179,6 +239,9 @@ pub async fn prove(
     declaration: Option<&str>,
     purpose: Purpose,
 ) -> Result<Checked, HandlerError> {
+    if let Some(owned) = org.proofs().recall(id, purpose, declaration) {
+        return Ok(Ok(owned));
+    }
     let (view, tags) =
         tokio::try_join!(org.describe_account(id), org.tags_of(id)).map_err(|e| {
             match (purpose, e) {
@@ -198,14 +261,16 @@ pub async fn prove(
     let (user_tags, book) = split_tags(&tags);
     let named = declaration.is_some() && book.resource.as_deref() == declaration;
     if !record_needed || named {
-        return Ok(Ok(Owned {
+        let owned = Owned {
             id: id.clone(),
             view,
             user_tags,
             book,
             tag_count,
             has_record,
-        }));
+        };
+        org.proofs().keep(purpose, declaration, &owned);
+        return Ok(Ok(owned));
     }
     let record = match (&book.resource, declaration) {
         (_, None) => "the request names no declaration (stack and logical id) to check its record against".to_owned(),
@@ -263,6 +328,58 @@ mod tests {
             status: None,
             state: None,
         }
+    }
+
+    fn owned(id: &str) -> Owned {
+        let mut v = view(None);
+        v.id = AccountId::parse(id).unwrap();
+        Owned {
+            id: v.id.clone(),
+            view: v,
+            user_tags: BTreeMap::new(),
+            book: Bookkeeping::default(),
+            tag_count: 1,
+            has_record: true,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_proof_stands_for_the_same_account_purpose_and_declaration_for_ten_seconds() {
+        let proofs = Proofs::default();
+        let a = owned("111122223333");
+        proofs.keep(Purpose::Creation, Some("stack/Acct"), &a);
+        assert!(proofs
+            .recall(&a.id, Purpose::Creation, Some("stack/Acct"))
+            .is_some());
+        assert!(proofs
+            .recall(&a.id, Purpose::Management, Some("stack/Acct"))
+            .is_none());
+        assert!(proofs
+            .recall(&a.id, Purpose::Creation, Some("stack/Other"))
+            .is_none());
+        assert!(proofs.recall(&a.id, Purpose::Creation, None).is_none());
+        let b = AccountId::parse("444455556666").unwrap();
+        assert!(proofs
+            .recall(&b, Purpose::Creation, Some("stack/Acct"))
+            .is_none());
+        tokio::time::advance(PROOF_REUSE).await;
+        assert!(
+            proofs
+                .recall(&a.id, Purpose::Creation, Some("stack/Acct"))
+                .is_none(),
+            "stale"
+        );
+    }
+
+    #[test]
+    fn a_changing_call_forgets_every_proof() {
+        let proofs = Proofs::default();
+        let a = owned("111122223333");
+        proofs.keep(Purpose::Creation, Some("s/A"), &a);
+        proofs.forget();
+        assert!(proofs
+            .recall(&a.id, Purpose::Creation, Some("s/A"))
+            .is_none());
     }
 
     #[test]
