@@ -11,7 +11,7 @@
 //! look takes the slot. Each waiter thus looks about once per round of creations, whatever the
 //! creation time; looking every few seconds instead costs one look per few seconds of waiting,
 //! which at AWS's minute-long creations is ten times as many. A request that outlives the
-//! creation time (a slow one) is looked at again after one to two spreads.
+//! creation time (a slow one) is looked at again after a half to one and a half spreads.
 //!
 //! Its own request is first polled when it should have finished, not every two seconds from the
 //! start. What is learnt is a timing hint for this invocation only, never carried or trusted
@@ -78,14 +78,22 @@ impl Pace {
     ) -> Option<Duration> {
         let creation = self.creation_ms?;
         let spread = (creation / 4).clamp(1_000, 15_000);
-        // The moment a slot should free; a request already past its time may end any moment,
-        // at a moment nobody can predict, so it counts as one spread from now.
+        // The moment the first slot should free. A request already past its time (a slow one)
+        // may end any moment nobody can predict: it counts as half a spread from now, so that
+        // the waiters do not all look again at once.
         let next = in_flight
             .iter()
             .filter_map(|s| s.requested_ms)
-            .map(|requested| (requested + creation + MARGIN_MS).max(now_ms + spread))
+            .map(|requested| requested + creation + MARGIN_MS)
+            .map(|due| {
+                if due > now_ms {
+                    due
+                } else {
+                    now_ms + spread / 2
+                }
+            })
             .min()
-            .unwrap_or(now_ms + spread);
+            .unwrap_or(now_ms + spread / 2);
         let jitter = (spread_draw(seed, now_ms) % spread.unsigned_abs()) as i64;
         Some(Duration::from_millis(
             (next - now_ms + jitter).unsigned_abs(),
@@ -197,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_past_its_time_is_looked_at_again_after_one_to_two_spreads() {
+    fn a_request_past_its_time_is_looked_at_again_after_a_half_to_one_and_a_half_spreads() {
         let mut pace = Pace::default();
         pace.learn(&succeeded(1, 0, 10_000));
         let now = 100_000;
@@ -206,7 +214,7 @@ mod tests {
             .map(|seed| pace.slot_wait(now, &late, seed).unwrap().as_millis())
             .collect();
         assert!(
-            waits.iter().all(|w| (2_500..5_000).contains(w)),
+            waits.iter().all(|w| (1_250..3_750).contains(w)),
             "{waits:?}"
         );
         let distinct: std::collections::BTreeSet<_> = waits.iter().map(|w| w / 250).collect();
@@ -215,17 +223,32 @@ mod tests {
 
     #[test]
     fn the_spread_stays_between_one_and_fifteen_seconds() {
+        // With nothing in flight to time it by, a look comes after a half to one and a half
+        // spreads.
         for (creation, spread) in [(2_000, 1_000), (20_000, 5_000), (300_000, 15_000)] {
             let mut pace = Pace::default();
             pace.learn(&succeeded(1, 0, creation));
             let waits: Vec<u128> = (0..300)
                 .map(|seed| pace.slot_wait(0, &[], seed).unwrap().as_millis())
                 .collect();
-            let (lo, hi) = (spread as u128, 2 * spread as u128);
+            let (lo, hi) = (spread as u128 / 2, 3 * spread as u128 / 2);
             assert!(
                 waits.iter().all(|w| (lo..hi).contains(w)),
                 "{creation}: {waits:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_slot_due_in_a_moment_is_looked_at_then_not_a_spread_later() {
+        let mut pace = Pace::default();
+        pace.learn(&succeeded(1, 0, 10_000));
+        // The oldest of a round ends 300 ms from now (its peers were retaken already).
+        let now = 100_000;
+        let in_flight = [running(1, 90_050), running(2, 99_900), running(3, 99_950)];
+        for seed in 0..100 {
+            let wait = pace.slot_wait(now, &in_flight, seed).unwrap().as_millis();
+            assert!((300..2_800).contains(&wait), "{wait}");
         }
     }
 
