@@ -57,7 +57,14 @@ struct Verdict {
 
 fn validate(rules: &Path, template: &Path) -> Verdict {
     let out = Command::new(venv("cfn-guard", "CFN_GUARD"))
-        .args(["validate", "--structured", "--output-format", "json", "--show-summary", "none"])
+        .args([
+            "validate",
+            "--structured",
+            "--output-format",
+            "json",
+            "--show-summary",
+            "none",
+        ])
         .arg("--rules")
         .arg(rules)
         .arg("--data")
@@ -171,9 +178,19 @@ fn the_hook_variant_judges_resource_inputs_as_the_template_rules_judge_templates
 #[test]
 fn a_failure_names_the_field_and_what_to_do() {
     let dir = root().join("guard/templates");
-    let contacts = validate(&template_rules(), &dir.join("fail-account_contacts_declared.yaml"));
-    assert!(contacts.messages.contains("AlternateContacts.Security"), "{}", contacts.messages);
-    let deletion = validate(&template_rules(), &dir.join("fail-account_deletion_is_deliberate.yaml"));
+    let contacts = validate(
+        &template_rules(),
+        &dir.join("fail-account_contacts_declared.yaml"),
+    );
+    assert!(
+        contacts.messages.contains("AlternateContacts.Security"),
+        "{}",
+        contacts.messages
+    );
+    let deletion = validate(
+        &template_rules(),
+        &dir.join("fail-account_deletion_is_deliberate.yaml"),
+    );
     assert!(
         deletion.messages.contains("DeletionPolicy: Retain")
             && deletion.messages.contains("Forgotten")
@@ -185,7 +202,11 @@ fn a_failure_names_the_field_and_what_to_do() {
         &template_rules(),
         &dir.join("fail-account_regions_disable_nothing_by_accident-from-a-parameter.yaml"),
     );
-    assert!(regions.messages.contains("written out"), "{}", regions.messages);
+    assert!(
+        regions.messages.contains("written out"),
+        "{}",
+        regions.messages
+    );
 }
 
 #[test]
