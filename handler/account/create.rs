@@ -49,6 +49,8 @@ type Ctx = Context<CreateStage>;
 const MAX_VISIBILITY_POLLS: u32 = 20;
 /// Time a step should still have when it starts inside the invocation.
 const STEP_ALLOWANCE: Duration = Duration::from_secs(2);
+/// Kept free after a last look cut short by the budget, so that the look still fits.
+const LAST_LOOK_MARGIN: Duration = Duration::from_millis(500);
 /// Clock difference tolerated between this function and Organizations' RequestedTimestamp.
 const CLOCK_SKEW_SECONDS: i64 = 10;
 /// Organizations runs at most 5 account creations at once (a fixed quota); the next
@@ -301,7 +303,8 @@ async fn until_identified(
         };
         // How long to wait before the next stage, and the callback that stands for it should the
         // budget not allow that wait here.
-        let (wait, next_model, delay, next_ctx, message) = match next {
+        // `paced`: the wait is the pace's prediction of when something should change.
+        let (wait, paced, next_model, delay, next_ctx, message) = match next {
             Next::Identified(step) => return Ok(step),
             Next::Poll {
                 model,
@@ -310,9 +313,10 @@ async fn until_identified(
                 wait,
             } => {
                 let regular = create_poll_wait(context.attempt, inv.seed);
+                let paced = wait.is_some_and(|w| w > regular);
                 let wait = wait.map_or(regular, |w| w.max(regular));
                 let delay = create_poll_delay(context.attempt).max(whole_seconds(wait));
-                (wait, model, delay, context, message)
+                (wait, paced, model, delay, context, message)
             }
             Next::Retry {
                 model,
@@ -320,16 +324,17 @@ async fn until_identified(
                 error,
                 wait,
             } => {
-                let (wait, delay) = match wait {
-                    Some(wait) => (wait, whole_seconds(wait)),
+                let (wait, paced, delay) = match wait {
+                    Some(wait) => (wait, true, whole_seconds(wait)),
                     None => {
                         let class = error.retry_class().unwrap_or(RetryClass::Transient);
                         let delay = retry_delay(class, context.attempt, inv.seed);
-                        (Duration::from_secs(delay.into()), delay)
+                        (Duration::from_secs(delay.into()), false, delay)
                     }
                 };
                 (
                     wait,
+                    paced,
                     model,
                     delay,
                     context.again(),
@@ -340,7 +345,17 @@ async fn until_identified(
                 model,
                 context,
                 message,
-            } => (Duration::ZERO, model, 1, context, message),
+            } => (Duration::ZERO, false, model, 1, context, message),
+        };
+        // A prediction that reaches past the budget: one more look just before it ends (a slot
+        // or the creation may come sooner than predicted), rather than none.
+        let last_look = inv
+            .budget
+            .remaining()
+            .saturating_sub(STEP_ALLOWANCE + LAST_LOOK_MARGIN);
+        let wait = match paced && !inv.budget.allows(wait, STEP_ALLOWANCE) {
+            true if last_look >= Duration::from_secs(1) => last_look,
+            true | false => wait,
         };
         if !inv.budget.allows(wait, STEP_ALLOWANCE) {
             return Ok(Step::Continue {
