@@ -164,6 +164,14 @@ async fn twenty_accounts_at_once_wait_for_creation_slots_by_looking_not_by_knock
     let creates = run.calls_of("CreateAccount");
     assert!(creates >= 20, "{result}");
     assert!(creates <= 30, "CreateAccount knocked: {result}");
+    // Each account's record is read once for its three stages in one invocation (created,
+    // placed, read back: three reads each before the proof was kept for the request).
+    for op in ["DescribeAccount", "ListTagsForResource"] {
+        assert!(
+            run.calls_of(op) <= 25,
+            "{op} more than once per account: {result}"
+        );
+    }
 }
 
 /// Large fleets for benchmarks/fleet.py: FLEET_SIZES (comma-separated, default 100),
