@@ -393,6 +393,16 @@ async fn check_deployed(
     for (name, props) in declared {
         let id = stack.attribute(name, "AccountId");
         let id = id.as_str().unwrap();
+        if let Some(path) = props["ParentPath"].as_str() {
+            // The organization the examples deploy to: /Workloads and /Sandbox under the root.
+            let ou = match path {
+                "/" => &org.root,
+                "/Workloads" => &org.ou_a,
+                "/Sandbox" => &org.ou_b,
+                other => panic!("{example}: {name}: no OU at {other} in the test organization"),
+            };
+            assert_eq!(&org.parent_of(id).await, ou, "{example}: {name}");
+        }
         if let Some(parent) = props["ParentIds"][0].as_str() {
             assert_eq!(org.parent_of(id).await, parent, "{example}: {name}");
         }

@@ -67,6 +67,7 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
                     .organizational_unit(
                         aws_sdk_organizations::types::OrganizationalUnit::builder()
                             .id("ou-abcd-12345678")
+                            .name("Workloads")
                             .build(),
                     )
                     .build()
@@ -136,6 +137,26 @@ fn all_operations(path: Path) -> Vec<(&'static str, Rule)> {
                     .account(live_account("Team A"))
                     .build()
             }),
+        ),
+        (
+            "ListOrganizationalUnitsForParent",
+            mock!(Client::list_organizational_units_for_parent).then_output(|| {
+                aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput::builder()
+                    .organizational_units(
+                        aws_sdk_organizations::types::OrganizationalUnit::builder()
+                            .id("ou-abcd-12345678")
+                            .name("Workloads")
+                            .build(),
+                    )
+                    .build()
+            }),
+        ),
+        (
+            // The OU's own parent (ParentPath): the root.
+            "ListParents",
+            mock!(Client::list_parents)
+                .match_requests(|r| r.child_id() == Some("ou-abcd-12345678"))
+                .then_output(at_root),
         ),
         (
             "ListParents",
@@ -454,6 +475,11 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     let mut at_the_root = with_parent.clone();
     at_the_root["ParentIds"] = json!(["r-abcd"]);
     create.extend(called("CREATE", at_the_root, Path::Normal).await);
+    // A parent named by path: walked from the root (ListOrganizationalUnitsForParent).
+    let mut by_path = with_parent.clone();
+    by_path.as_object_mut().unwrap().remove("ParentIds");
+    by_path["ParentPath"] = json!("/Workloads");
+    create.extend(called("CREATE", by_path.clone(), Path::Normal).await);
     assert_eq!(create, permissions("create"));
 
     let mut moved = with_parent.clone();
@@ -466,7 +492,7 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     previous["Tags"] = json!([{"Key": "team", "Value": "a"}]);
     let mut update = called("UPDATE", moved.clone(), Path::Normal).await;
     // (Back to the root only from where the previous template put it.)
-    update.extend(called_after("UPDATE", at_root, previous, Path::InItsOu, None).await);
+    update.extend(called_after("UPDATE", at_root, previous.clone(), Path::InItsOu, None).await);
     // The baseline: the previous template declared a billing contact, this one a security
     // contact (put) and not the billing one (deleted), and Regions to enable and disable.
     let mut with_baseline = moved.clone();
@@ -497,6 +523,18 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
         )
         .await,
     );
+    let mut moved_by_path = by_path.clone();
+    moved_by_path["AccountId"] = json!(ACCOUNT);
+    update.extend(
+        called_after(
+            "UPDATE",
+            moved_by_path,
+            previous.clone(),
+            Path::Normal,
+            None,
+        )
+        .await,
+    );
     assert_eq!(update, permissions("update"));
 
     let mut read = called("READ", json!({"AccountId": ACCOUNT}), Path::Normal).await;
@@ -505,6 +543,15 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
             "READ",
             json!({"AccountId": ACCOUNT, "EnabledRegions": ["af-south-1"]}),
             Path::Normal,
+        )
+        .await,
+    );
+    // A model that declares ParentPath: the OU's name and its parent, up to the root.
+    read.extend(
+        called(
+            "READ",
+            json!({"AccountId": ACCOUNT, "ParentPath": "/Workloads"}),
+            Path::InItsOu,
         )
         .await,
     );

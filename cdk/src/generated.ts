@@ -78,6 +78,13 @@ export interface OrganizationsAccountProperties {
    */
   readonly parentIds?: string[];
   /**
+   * The OU the account belongs in, by the names of the OUs from the root, e.g. /Workloads/Prod
+   * (/ is the root): an alternative to ParentIds (not both). Resolved when the account is
+   * created or updated; an OU renamed or recreated later is followed by the next update. READ
+   * returns it when the model declares it.
+   */
+  readonly parentPath?: string;
+  /**
    * The IAM role Organizations creates in the new account, trusted by the management account.
    * Default OrganizationAccountAccessRole. Cannot be changed through CloudFormation.
    */
@@ -143,7 +150,7 @@ export interface OrganizationsAccountProperties {
 export const ATTRIBUTE_NAMES = ["AccountId","Arn","JoinedMethod","JoinedTimestamp","Status","State","GovCloudAccountId"] as const;
 
 /** The names of the properties the template may declare. */
-export const PROPERTY_NAMES = ["AccountName","Email","ParentIds","RoleName","IamUserAccessToBilling","CreateGovCloudAccount","DeletionMode","Tags","AlternateContacts","EnabledRegions","DisabledRegions","WaitUntilReady","ReadyTimeoutInMinutes"] as const;
+export const PROPERTY_NAMES = ["AccountName","Email","ParentIds","ParentPath","RoleName","IamUserAccessToBilling","CreateGovCloudAccount","DeletionMode","Tags","AlternateContacts","EnabledRegions","DisabledRegions","WaitUntilReady","ReadyTimeoutInMinutes"] as const;
 
 function omitUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -178,6 +185,7 @@ function toOrganizationsAccountProperties(p: OrganizationsAccountProperties): Re
     AccountName: p.accountName,
     Email: p.email,
     ParentIds: p.parentIds,
+    ParentPath: p.parentPath,
     RoleName: p.roleName,
     IamUserAccessToBilling: p.iamUserAccessToBilling,
     CreateGovCloudAccount: p.createGovCloudAccount,

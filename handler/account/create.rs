@@ -31,7 +31,7 @@ use crate::account::baseline::{self, Regions};
 use crate::account::pace::Pace;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
-use crate::account::{preflight, read};
+use crate::account::{parent, preflight, read};
 use crate::aws::organizations::CreateRequest;
 use crate::aws::ownership::{Owned, Purpose};
 use crate::aws::sts::Readiness;
@@ -75,7 +75,11 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
             // What AWS would refuse only once the account exists is refused before the first
             // request (a retry of this stage has passed these checks already).
             if ctx.attempt == 0 {
-                preflight::check(inv, desired, desired.parent.as_ref()).await?;
+                let parent = match &desired.parent {
+                    Some(declared) => Some(parent::resolve(inv, declared).await?),
+                    None => None,
+                };
+                preflight::check(inv, desired, parent.as_ref()).await?;
             }
             // The first call's properties still carry the write-only values; keep them.
             let settings = settings.clone().unwrap_or_else(|| desired.settings());
@@ -770,10 +774,11 @@ async fn place(
         }
         model.gov_cloud_account_id = Some(gov.to_string());
     }
-    if let Some(parent) = &desired.parent {
-        let current = inv.org.parent_of(&owned).await?;
-        if &current != parent {
-            inv.org.move_account(&owned, &current, parent).await?;
+    if let Some(declared) = &desired.parent {
+        let (current, target) =
+            tokio::try_join!(inv.org.parent_of(&owned), parent::resolve(inv, declared))?;
+        if current != target {
+            inv.org.move_account(&owned, &current, &target).await?;
         }
     }
     let next = after(desired, Phase::Placed, &owned, &settings);

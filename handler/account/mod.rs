@@ -8,6 +8,7 @@ pub mod delete;
 pub mod lifecycle;
 pub mod list;
 pub mod pace;
+pub mod parent;
 pub mod preflight;
 pub mod read;
 pub mod stages;

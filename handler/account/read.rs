@@ -2,11 +2,12 @@
 //! parent (ListParents) and alternate contacts read alongside, all issued together: they are
 //! independent, and against AWS each is a round trip of tens of milliseconds, so a READ takes
 //! about the slowest of them rather than their sum. The Regions a model declares are read after,
-//! one GetRegionOptStatus each. What READ returns leaves the function, so the reads come back
+//! one GetRegionOptStatus each, and the parent's path when the model declares ParentPath. What
+//! READ returns leaves the function, so the reads come back
 //! only with the proof (`ownership::prove_reading`).
 
-use crate::account::baseline;
 use crate::account::step::Invocation;
+use crate::account::{baseline, parent};
 use crate::aws::ownership::Purpose;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, ResourceModel};
@@ -29,12 +30,19 @@ pub async fn describe(
     let declared = inv.incoming_model()?;
     let enabled = declared.enabled_regions.clone();
     let disabled = declared.disabled_regions.clone();
-    let (owned, (parent, contacts, regions)) = inv
+    // The parent as a path too when the model names it so (a template declaring ParentPath, its
+    // drift check): a walk up the OUs, which a template by id does not pay for.
+    let by_path = declared.parent_path.is_some();
+    let (owned, (parent, path, contacts, regions)) = inv
         .owned_reading(id, purpose, |account| async move {
             let (parent, contacts) = tokio::try_join!(
                 inv.org.parent_of(&account),
                 baseline::live_contacts(inv, &account),
             )?;
+            let path = match by_path {
+                true => Some(parent::path_of(inv, &parent).await?),
+                false => None,
+            };
             let regions = match (&enabled, &disabled) {
                 (None, None) => None,
                 _ => Some(
@@ -47,7 +55,7 @@ pub async fn describe(
                     .await?,
                 ),
             };
-            Ok((parent, contacts, regions))
+            Ok((parent, path, contacts, regions))
         })
         .await?;
     let view = owned.view();
@@ -58,6 +66,7 @@ pub async fn describe(
         )));
     }
     let mut model = model_from(view, &parent, owned.user_tags(), owned.book());
+    model.parent_path = path.map(|p| p.to_string());
     model.alternate_contacts = contacts;
     if let Some((on, off)) = regions {
         model.enabled_regions = declared.enabled_regions.as_ref().map(|_| on);

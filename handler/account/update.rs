@@ -11,7 +11,7 @@ use crate::account::backoff::region_poll_delay;
 use crate::account::baseline::{self, Regions};
 use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
-use crate::account::{preflight, read};
+use crate::account::{parent, preflight, read};
 use crate::aws::ownership::Purpose;
 use crate::vocab::baseline::{AlternateContacts, Contact, ContactType};
 use crate::vocab::error::HandlerError;
@@ -21,6 +21,7 @@ use crate::vocab::model::{
     DEFAULT_ROLE_NAME, MAX_ACCOUNT_TAGS,
 };
 use crate::vocab::observed::{AccountView, Bookkeeping, TAG_RECORD};
+use crate::vocab::parent::{OuPath, ParentRef};
 
 pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Step, HandlerError> {
     match &ctx.stage {
@@ -89,15 +90,29 @@ async fn apply(
     // (recorded then; the root for an account this handler created), and only while it is still
     // where that template put it: a move the failed update never made, or a move made by hand
     // since, is left alone. Moves start from the live parent.
-    let previous_parent = match previous.parent_ids.as_ref().and_then(|p| p.first()) {
-        Some(p) => Some(ParentId::parse(p)?),
+    // A parent named by path is the OU the path leads to now; a previous path that leads
+    // nowhere any more (its OUs renamed or gone) names no parent to move back from.
+    let previous_parent = match (
+        previous.parent_ids.as_ref().and_then(|p| p.first()),
+        previous.parent_path.as_deref().map(OuPath::parse),
+    ) {
+        (Some(p), _) => Some(ParentId::parse(p)?),
+        (None, Some(Ok(path))) => match parent::resolve(inv, &ParentRef::Path(path)).await {
+            Ok(id) => Some(id),
+            Err(HandlerError::InvalidRequest(_)) => None,
+            Err(e) => return Err(e),
+        },
+        (None, Some(Err(_)) | None) => None,
+    };
+    let desired_parent = match &desired.parent {
+        Some(declared) => Some(parent::resolve(inv, declared).await?),
         None => None,
     };
-    let current = match (&desired.parent, &previous_parent) {
+    let current = match (&desired_parent, &previous_parent) {
         (None, None) => None,
         _ => Some(inv.org.parent_of(&owned).await?),
     };
-    let target = match (&desired.parent, &previous_parent, &current) {
+    let target = match (&desired_parent, &previous_parent, &current) {
         (Some(p), _, _) => Some(p.clone()),
         (None, Some(placed), Some(now)) if now == placed => {
             match book.origin.as_deref().map(ParentId::parse).transpose() {
@@ -115,7 +130,7 @@ async fn apply(
         record.followed = Some(before);
     }
     if let (Some(_), None, Some(now), None) =
-        (&desired.parent, &previous_parent, &current, &book.origin)
+        (&desired_parent, &previous_parent, &current, &book.origin)
     {
         // A template places the account for the first time: remember where it was.
         record.origin = Some(now.to_string());
@@ -139,7 +154,7 @@ async fn apply(
 
     // What AWS would refuse midway (a missing OU, the Account Management API without trusted
     // access, a Region the partition lacks) is refused before the first change.
-    preflight::check(inv, &desired, desired.parent.as_ref()).await?;
+    preflight::check(inv, &desired, desired_parent.as_ref()).await?;
 
     // Tags (and with them the record) before the move: a failure later in this update leaves
     // the record saying where the account came from and what the template declared before, so

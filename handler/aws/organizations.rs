@@ -61,7 +61,8 @@ without_reason!(
     op::describe_create_account_status::DescribeCreateAccountStatusError,
     op::list_create_account_status::ListCreateAccountStatusError,
     op::list_aws_service_access_for_organization::ListAWSServiceAccessForOrganizationError,
-    op::describe_organizational_unit::DescribeOrganizationalUnitError
+    op::describe_organizational_unit::DescribeOrganizationalUnitError,
+    op::list_organizational_units_for_parent::ListOrganizationalUnitsForParentError
 );
 
 fn classify<E>(op: &str, err: SdkError<E, HttpResponse>) -> HandlerError
@@ -162,6 +163,79 @@ impl Organizations {
                 "ListRoots returned a malformed root id {root:?}"
             ))
         })
+    }
+
+    /// The OUs directly in `parent` (a root or an OU): id and name.
+    pub async fn ous_in(&self, parent: &ParentId) -> Result<Vec<(ParentId, String)>, HandlerError> {
+        let mut pages = self
+            .client
+            .list_organizational_units_for_parent()
+            .parent_id(parent.as_str())
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let Some(page) = pages.next().await else {
+                break;
+            };
+            let page = page.map_err(|e| classify("ListOrganizationalUnitsForParent", e))?;
+            for ou in page.organizational_units() {
+                if let (Some(id), Some(name)) = (ou.id(), ou.name()) {
+                    let id = ParentId::parse(id).map_err(|_| {
+                        HandlerError::GeneralServiceException(format!(
+                            "ListOrganizationalUnitsForParent returned a malformed OU id {id:?}"
+                        ))
+                    })?;
+                    found.push((id, name.to_owned()));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The OU's name and its parent (a root or an OU).
+    pub async fn ou_place(&self, ou: &ParentId) -> Result<(String, ParentId), HandlerError> {
+        let (described, parents) = tokio::try_join!(
+            async {
+                self.client
+                    .describe_organizational_unit()
+                    .organizational_unit_id(ou.as_str())
+                    .send()
+                    .await
+                    .map_err(|e| classify("DescribeOrganizationalUnit", e))
+            },
+            async {
+                self.client
+                    .list_parents()
+                    .child_id(ou.as_str())
+                    .send()
+                    .await
+                    .map_err(|e| classify("ListParents", e))
+            }
+        )?;
+        let name = described
+            .organizational_unit()
+            .and_then(|u| u.name())
+            .ok_or_else(|| {
+                HandlerError::GeneralServiceException(format!(
+                    "DescribeOrganizationalUnit returned no name for {ou}"
+                ))
+            })?;
+        let parent = parents
+            .parents()
+            .first()
+            .and_then(|p| p.id())
+            .ok_or_else(|| {
+                HandlerError::GeneralServiceException(format!(
+                    "ListParents returned no parent for {ou}"
+                ))
+            })?;
+        let parent = ParentId::parse(parent).map_err(|_| {
+            HandlerError::GeneralServiceException(format!(
+                "ListParents returned a malformed parent id {parent:?}"
+            ))
+        })?;
+        Ok((name.to_owned(), parent))
     }
 
     /// Whether an organizational unit of this id exists in the organization.

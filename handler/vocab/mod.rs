@@ -9,6 +9,7 @@ pub(crate) mod identity;
 pub(crate) mod lenient;
 pub(crate) mod model;
 pub(crate) mod observed;
+pub(crate) mod parent;
 pub mod schema;
 
 /// The record the handler keeps on an account it created (its tag key, and what it says).

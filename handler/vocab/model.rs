@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::vocab::baseline::{AlternateContacts, DeclaredRegions};
 use crate::vocab::error::HandlerError;
 use crate::vocab::lenient;
+use crate::vocab::parent::{OuPath, ParentRef};
 use crate::vocab::schema::Schema;
 
 pub const WRITE_ONLY: &[&str] = &[
@@ -52,6 +53,12 @@ pub struct ResourceModel {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_ids: Option<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub parent_path: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -423,7 +430,8 @@ pub fn tag_rule_broken(key: &str, value: &str) -> Option<String> {
 pub struct DesiredAccount {
     pub name: String,
     pub email: String,
-    pub parent: Option<ParentId>,
+    /// ParentIds or ParentPath (at most one of them).
+    pub parent: Option<ParentRef>,
     pub role_name: String,
     pub billing: BillingAccess,
     pub gov_cloud: bool,
@@ -463,15 +471,29 @@ impl DesiredAccount {
             v.clone()
                 .ok_or_else(|| HandlerError::InvalidRequest(format!("{name}: is required")))
         };
-        let parent = match model.parent_ids.as_deref() {
+        let by_id = match model.parent_ids.as_deref() {
             None | Some([]) => None,
-            Some([one]) => Some(ParentId::parse(one)?),
+            Some([one]) => Some(ParentRef::Id(ParentId::parse(one)?)),
             Some(more) => {
                 return Err(HandlerError::InvalidRequest(format!(
                     "ParentIds: has {} items; at most 1 allowed",
                     more.len()
                 )))
             }
+        };
+        let by_path = model
+            .parent_path
+            .as_deref()
+            .map(OuPath::parse)
+            .transpose()?
+            .map(ParentRef::Path);
+        let parent = match (by_id, by_path) {
+            (Some(id), Some(path)) => {
+                return Err(HandlerError::InvalidRequest(format!(
+                    "ParentIds and ParentPath: both name the account's parent ({id} and {path}); declare one of them"
+                )))
+            }
+            (id, path) => id.or(path),
         };
         let billing = match model.iam_user_access_to_billing.as_deref() {
             None => BillingAccess::Allow,
@@ -579,6 +601,7 @@ mod tests {
             account_name: Some("a".into()),
             email: Some("a".into()),
             parent_ids: Some(vec![]),
+            parent_path: Some("/".into()),
             role_name: Some("a".into()),
             iam_user_access_to_billing: Some("a".into()),
             create_gov_cloud_account: Some(true),
@@ -642,6 +665,37 @@ mod tests {
         assert_eq!(d.billing, BillingAccess::Allow);
         assert!(!d.gov_cloud);
         assert!(d.parent.is_none());
+    }
+
+    #[test]
+    fn a_parent_is_named_by_id_or_by_path_but_not_both() {
+        let by = |extra: Value| {
+            let mut props = json!({"AccountName": "A", "Email": "a@b.co"});
+            props
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            DesiredAccount::from_properties(Some(&props))
+        };
+        let path = by(json!({"ParentPath": "/Workloads/Prod"})).unwrap();
+        assert_eq!(
+            path.parent,
+            Some(ParentRef::Path(OuPath::parse("/Workloads/Prod").unwrap()))
+        );
+        let id = by(json!({"ParentIds": ["ou-ab12-cd34ef56"]})).unwrap();
+        assert_eq!(
+            id.parent,
+            Some(ParentRef::Id(ParentId::parse("ou-ab12-cd34ef56").unwrap()))
+        );
+        let both = by(json!({"ParentIds": ["ou-ab12-cd34ef56"], "ParentPath": "/Workloads"}))
+            .unwrap_err()
+            .to_string();
+        assert!(both.contains("ParentIds and ParentPath"), "{both}");
+        // The schema's pattern refuses a path that does not start at the root, before anything.
+        let relative = by(json!({"ParentPath": "Workloads"}))
+            .unwrap_err()
+            .to_string();
+        assert!(relative.contains("ParentPath"), "{relative}");
     }
 
     #[test]

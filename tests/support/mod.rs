@@ -426,6 +426,19 @@ impl Org {
             .collect()
     }
 
+    /// Creates an OU named `name` in `parent` (a root or an OU); its id.
+    pub async fn ou_in(&self, parent: &str, name: &str) -> String {
+        let ou = self
+            .client
+            .create_organizational_unit()
+            .parent_id(parent)
+            .name(name)
+            .send()
+            .await
+            .expect("create OU");
+        ou.organizational_unit().unwrap().id().unwrap().to_owned()
+    }
+
     /// Moves an account as a person would, outside any template.
     pub async fn move_by_hand(&self, id: &str, from: &str, to: &str) {
         self.client
