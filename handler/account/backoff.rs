@@ -65,8 +65,8 @@ fn bounds(class: RetryClass) -> (u32, u32, Jitter) {
         RetryClass::OrganizationFinalizing => (60, 300, Jitter::Equal),
         RetryClass::CloseRequestsInFlight => (60, 300, Jitter::Equal),
         RetryClass::NotYetVisible => (2, 15, Jitter::Equal),
-        // Five creations in flight: a slot frees when one of them finishes, at a moment nobody
-        // can predict. Waiters look (ListCreateAccountStatus, not CreateAccount) after a wait
+        // Five creations in flight, and the pace of creation not learnt yet (pace.rs sets the
+        // wait once it is): a slot frees when one of them finishes. Waiters look (ListCreateAccountStatus, not CreateAccount) after a wait
         // drawn anew each time from 1 to 12 s, never backing off further: a long sleep
         // overshoots the freed slot (and the 60-second window with it). Waiters refused
         // together thus look at moments spread evenly from the start: a hundred of them look
@@ -91,7 +91,8 @@ pub fn retry_delay(class: RetryClass, attempt: u32, seed: u64) -> u32 {
     }
 }
 
-fn mix(mut x: u64) -> u64 {
+/// A well-spread draw from a seed (different resources, attempts and moments apart).
+pub(crate) fn mix(mut x: u64) -> u64 {
     // splitmix64 finalizer: spreads nearby seeds apart.
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

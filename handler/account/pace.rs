@@ -19,6 +19,7 @@
 
 use std::time::Duration;
 
+use crate::account::backoff::mix;
 use crate::vocab::model::CreateAccountRequestId;
 use crate::vocab::observed::{CreateState, CreateStatus};
 
@@ -94,7 +95,9 @@ impl Pace {
             })
             .min()
             .unwrap_or(now_ms + spread / 2);
-        let jitter = (spread_draw(seed, now_ms) % spread.unsigned_abs()) as i64;
+        // A draw that differs between waiters (their seeds) and between looks (the time).
+        let draw = mix(seed ^ (now_ms as u64).rotate_left(29));
+        let jitter = (draw % spread.unsigned_abs()) as i64;
         Some(Duration::from_millis(
             (next - now_ms + jitter).unsigned_abs(),
         ))
@@ -106,15 +109,6 @@ impl Pace {
         let due = requested_ms? + self.creation_ms? + MARGIN_MS;
         (due > now_ms).then(|| Duration::from_millis((due - now_ms).unsigned_abs()))
     }
-}
-
-/// A draw that differs between waiters (their seeds) and between looks (the time).
-fn spread_draw(seed: u64, now_ms: i64) -> u64 {
-    let mut x = seed ^ (now_ms as u64).rotate_left(29);
-    // splitmix64 finalizer
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 #[cfg(test)]

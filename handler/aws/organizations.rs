@@ -128,17 +128,21 @@ impl Organizations {
 
     /// The account's parent (a root or an OU).
     pub async fn parent_of(&self, account: &impl Readable) -> Result<ParentId, HandlerError> {
-        let id = account.account();
+        self.parent_of_child(account.account().as_str()).await
+    }
+
+    /// The parent of an account or an OU.
+    async fn parent_of_child(&self, child: &str) -> Result<ParentId, HandlerError> {
         let out = self
             .client
             .list_parents()
-            .child_id(id.as_str())
+            .child_id(child)
             .send()
             .await
             .map_err(|e| classify("ListParents", e))?;
         let parent = out.parents().first().and_then(|p| p.id()).ok_or_else(|| {
             HandlerError::GeneralServiceException(format!(
-                "ListParents returned no parent for {id}"
+                "ListParents returned no parent for {child}"
             ))
         })?;
         ParentId::parse(parent).map_err(|_| {
@@ -195,7 +199,7 @@ impl Organizations {
 
     /// The OU's name and its parent (a root or an OU).
     pub async fn ou_place(&self, ou: &ParentId) -> Result<(String, ParentId), HandlerError> {
-        let (described, parents) = tokio::try_join!(
+        let (described, parent) = tokio::try_join!(
             async {
                 self.client
                     .describe_organizational_unit()
@@ -204,14 +208,7 @@ impl Organizations {
                     .await
                     .map_err(|e| classify("DescribeOrganizationalUnit", e))
             },
-            async {
-                self.client
-                    .list_parents()
-                    .child_id(ou.as_str())
-                    .send()
-                    .await
-                    .map_err(|e| classify("ListParents", e))
-            }
+            self.parent_of_child(ou.as_str())
         )?;
         let name = described
             .organizational_unit()
@@ -221,20 +218,6 @@ impl Organizations {
                     "DescribeOrganizationalUnit returned no name for {ou}"
                 ))
             })?;
-        let parent = parents
-            .parents()
-            .first()
-            .and_then(|p| p.id())
-            .ok_or_else(|| {
-                HandlerError::GeneralServiceException(format!(
-                    "ListParents returned no parent for {ou}"
-                ))
-            })?;
-        let parent = ParentId::parse(parent).map_err(|_| {
-            HandlerError::GeneralServiceException(format!(
-                "ListParents returned a malformed parent id {parent:?}"
-            ))
-        })?;
         Ok((name.to_owned(), parent))
     }
 
