@@ -100,6 +100,7 @@ from moto.organizations.exceptions import AWSOrganizationsNotInUseException
 from werkzeug.serving import run_simple
 
 import local_account
+import local_inside
 
 DEFAULTS: dict[str, Any] = {
     "creation_seconds": 3.0,
@@ -497,6 +498,12 @@ def install() -> None:
     sts_models.STSBackend.get_caller_identity = get_caller_identity
 
 
+def opt_status(account_id: str, region: str) -> str:
+    """A Region's opt status for an account now (the caller holds LOCK)."""
+    ACCOUNT_API.settle(time.time())
+    return ACCOUNT_API.status(account_id, region)
+
+
 def organization_backends() -> list[Any]:
     from moto.organizations.models import organizations_backends
 
@@ -559,6 +566,10 @@ class Middleware:
             return self.account_api(local_account.PATHS[path], environ, start_response)
         if path.startswith(CBOR_PREFIX) and environ.get("REQUEST_METHOD") == "POST":
             return self.cbor_to_json(path, environ, start_response)
+        if "/ec2/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+            refused = local_inside.refusal(environ, start_response, self.created_here, self.count)
+            if refused is not None:
+                return refused
         if "/sts/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
             refused = self.sts_region_refusal(environ, start_response)
             if refused is not None:
@@ -733,6 +744,19 @@ class Middleware:
                                   "the answer was lost after the request was carried out (local fault mode)")
         return json_response(start_response, answer)
 
+    @staticmethod
+    def created_here(account_id: str) -> bool:
+        with LOCK:
+            return account_id in ACCOUNT_API.created_at
+
+    @staticmethod
+    def count(op: str, account_id: str | None) -> None:
+        if account_id is None:
+            with LOCK:
+                CALLS[op] += 1
+        else:
+            touched(account_id, op)
+
     def sts_region_refusal(self, environ: dict[str, Any], start_response: Any) -> list[bytes] | None:
         """STS in an opt-in Region the account has not enabled: an account created through the
         organization cannot get or use credentials there (RegionDisabledException), as in AWS."""
@@ -792,6 +816,15 @@ class Middleware:
                 })
         if path == "/_local_org/accounts":
             return json_response(start_response, ACCOUNT_API.snapshot())
+        if path.startswith("/_local_org/inside/"):
+            # /_local_org/inside/<account>: what its own calls would show; POST
+            # /_local_org/inside/<account>/interface/<region>: something running in the Region's
+            # default VPC.
+            parts = path.split("/")[3:]
+            if len(parts) == 1 and re.fullmatch(r"\d{12}", parts[0]):
+                return json_response(start_response, local_inside.snapshot(parts[0]))
+            if len(parts) == 3 and parts[1] == "interface" and environ.get("REQUEST_METHOD") == "POST":
+                return json_response(start_response, local_inside.add_interface(parts[0], parts[2]))
         if path == "/_local_org/config":
             if environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -835,6 +868,7 @@ def main() -> None:
         parser.error("the local endpoint listens on loopback only (0.0.0.0 with --in-container)")
     os.environ.setdefault("MOTO_PORT", str(args.port))
     install()
+    local_inside.install(opt_status, local_account.DEFAULT_REGIONS, local_account.OPT_IN_REGIONS, LOCK)
     app = Middleware(DomainDispatcherApplication(create_backend_app))
     run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 

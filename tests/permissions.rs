@@ -29,7 +29,33 @@ use aws_smithy_mocks::{mock, MockResponse, Rule};
 use organizations_account_handler::doors::registry::protocol::HandlerErrorCode;
 use organizations_account_handler::vocab::schema::Schema;
 use serde_json::{json, Value};
+use support::inside_mocks::inside_mocks;
 use support::mocks::*;
+
+/// What the account's role (not the caller) needs inside the account: the IAM actions of the
+/// calls made there, as the README states them.
+const ROLE_PERMISSIONS: [&str; 17] = [
+    "ec2:DeleteInternetGateway",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeRegions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "ec2:DetachInternetGateway",
+    "ec2:DisableEbsEncryptionByDefault",
+    "ec2:EnableEbsEncryptionByDefault",
+    "ec2:GetEbsEncryptionByDefault",
+    "iam:CreateAccountAlias",
+    "iam:DeleteAccountAlias",
+    "iam:ListAccountAliases",
+    "s3:GetAccountPublicAccessBlock",
+    "s3:PutAccountPublicAccessBlock",
+];
+
+/// The IAM actions of the calls made inside accounts, by every path run so far.
+static ROLE_CALLED: std::sync::Mutex<BTreeSet<String>> = std::sync::Mutex::new(BTreeSet::new());
 
 /// The paths of CREATE that call different operations.
 #[derive(Clone, Copy, PartialEq)]
@@ -393,7 +419,11 @@ async fn called_after(
     let org_refs: Vec<&Rule> = rules.iter().map(|(_, r)| r).collect();
     let account_refs: Vec<&Rule> = account.iter().map(|(_, r)| r).collect();
     let sts_refs: Vec<&Rule> = sts.iter().map(|(_, r)| r).collect();
-    let c = clients_with(&org_refs, &account_refs, &sts_refs);
+    // Inside the account: encryption and blocks start on for an update (so that turning them
+    // off calls something), off otherwise.
+    let inside = inside_mocks(action == "UPDATE");
+    let (ec2, iam, s3control) = inside.configs();
+    let c = clients_with(&org_refs, &account_refs, &sts_refs).with_inside(ec2, iam, s3control);
     let mut first = request(action, props, None);
     first["requestData"]["previousResourceProperties"] = previous;
     let events = run_to_end(&c, first).await;
@@ -414,6 +444,12 @@ async fn called_after(
     if let Some((want, _)) = failure {
         assert_eq!(events.last().and_then(|e| e.error_code()), Some(want));
     }
+    ROLE_CALLED.lock().unwrap().extend(
+        inside
+            .called()
+            .into_iter()
+            .map(|op| op.trim_end_matches(" (delete)").to_owned()),
+    );
     rules
         .iter()
         .map(|(op, r)| (format!("organizations:{op}"), r))
@@ -480,6 +516,13 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
     by_path.as_object_mut().unwrap().remove("ParentIds");
     by_path["ParentPath"] = json!("/Workloads");
     create.extend(called("CREATE", by_path.clone(), Path::Normal).await);
+    // Inside the account, as its role: only AssumeRole is the caller's.
+    let mut inside = with_parent.clone();
+    inside["DeleteDefaultVpcs"] = json!(true);
+    inside["AccountAlias"] = json!("acme-new");
+    inside["EbsEncryptionByDefault"] = json!(true);
+    inside["S3BlockPublicAccess"] = json!(true);
+    create.extend(called("CREATE", inside.clone(), Path::Normal).await);
     assert_eq!(create, permissions("create"));
 
     let mut moved = with_parent.clone();
@@ -535,6 +578,15 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
         )
         .await,
     );
+    // Inside: encryption and blocks turned off, and the alias the previous template declared
+    // removed.
+    let mut inside_off = moved.clone();
+    inside_off["EbsEncryptionByDefault"] = json!(false);
+    inside_off["S3BlockPublicAccess"] = json!(false);
+    inside_off["DeleteDefaultVpcs"] = json!(true);
+    let mut inside_before = moved.clone();
+    inside_before["AccountAlias"] = json!("acme-old");
+    update.extend(called_after("UPDATE", inside_off, inside_before, Path::Normal, None).await);
     assert_eq!(update, permissions("update"));
 
     let mut read = called("READ", json!({"AccountId": ACCOUNT}), Path::Normal).await;
@@ -552,6 +604,16 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
             "READ",
             json!({"AccountId": ACCOUNT, "ParentPath": "/Workloads"}),
             Path::InItsOu,
+        )
+        .await,
+    );
+    // A model naming the in-account properties: read as the account.
+    read.extend(
+        called(
+            "READ",
+            json!({"AccountId": ACCOUNT, "DeleteDefaultVpcs": true, "AccountAlias": "acme-old",
+                "EbsEncryptionByDefault": true, "S3BlockPublicAccess": true}),
+            Path::Normal,
         )
         .await,
     );
@@ -575,6 +637,18 @@ async fn schema_handler_permissions_are_exactly_the_operations_each_action_calls
         );
     }
     assert_eq!(delete, permissions("delete"));
+
+    // The account's role: exactly what the README says it needs.
+    let role: BTreeSet<String> = ROLE_PERMISSIONS.iter().map(|p| p.to_string()).collect();
+    assert_eq!(*ROLE_CALLED.lock().unwrap(), role);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for permission in ROLE_PERMISSIONS {
+        assert!(
+            readme.contains(&format!("`{permission}`")),
+            "README does not state {permission}"
+        );
+    }
 }
 
 #[test]

@@ -8,6 +8,9 @@
 //! setContacts -> PutAlternateContact for each declared contact
 //! convergeRegions -> EnableRegion / DisableRegion, polling GetRegionOptStatus until they arrive
 //! awaitReady -> WaitUntilReady: AssumeRole + GetCallerIdentity until the account answers
+//!   (implied by the in-account properties, which need the role)
+//! configureInside -> as the account: default VPCs deleted, alias, EBS encryption, Block
+//!   Public Access (inside.rs), every enabled Region side by side
 //! describeCreated -> read the finished account back -> SUCCESS
 //!
 //! CloudFormation fails a create whose model lacks the primary identifier after 60 seconds
@@ -22,12 +25,14 @@
 //! address is then looked up and adopted if this declaration created it (its record tag says
 //! so). That is also how a create re-delivered without its callback context finds its account.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::account::backoff::{
     create_poll_delay, create_poll_wait, ready_poll_delay, region_poll_delay, retry_delay,
 };
 use crate::account::baseline::{self, Regions};
+use crate::account::inside::{self, Pass, Progress};
 use crate::account::pace::Pace;
 use crate::account::stages::{Context, CreateStage, Stages};
 use crate::account::step::{Invocation, Step};
@@ -36,6 +41,7 @@ use crate::aws::organizations::CreateRequest;
 use crate::aws::ownership::{Owned, Purpose};
 use crate::aws::sts::Readiness;
 use crate::aws::translate;
+use crate::vocab::baseline::RegionName;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{
     check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
@@ -159,6 +165,20 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
         } => {
             let owned = proven(inv, account_id, &mut model).await?;
             match inv.sts.readiness(partition, &owned, role_name).await? {
+            Readiness::Usable if !desired.inside.is_empty() => Ok(Step::Continue {
+                model,
+                context: Context::new(CreateStage::ConfigureInside {
+                    account_id: account_id.clone(),
+                    role_name: role_name.clone(),
+                    partition: partition.clone(),
+                    minutes: *minutes,
+                    until: *until,
+                    settled: BTreeSet::new(),
+                })
+                .into(),
+                delay: 1,
+                message: format!("account {account_id} is ready to use; configuring it inside"),
+            }),
             Readiness::Usable => Ok(Step::Continue {
                 model,
                 context: Context::new(CreateStage::DescribeCreated {
@@ -180,8 +200,74 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
             ))),
         }
         }
+        CreateStage::ConfigureInside {
+            account_id,
+            role_name,
+            partition,
+            minutes,
+            until,
+            settled,
+        } => {
+            let owned = proven(inv, account_id, &mut model).await?;
+            let pass = inside::pass(
+                inv,
+                &owned,
+                partition,
+                role_name,
+                &desired.inside,
+                None,
+                settled,
+            )
+            .await?;
+            match pass {
+                Pass::Ran(Progress::Done(summary)) => Ok(Step::Continue {
+                    model,
+                    context: Context::new(CreateStage::DescribeCreated {
+                        account_id: account_id.clone(),
+                    })
+                    .into(),
+                    delay: 1,
+                    message: format!("account {account_id} configured inside ({summary})"),
+                }),
+                Pass::Ran(Progress::Pending { settled, left }) => Ok(Step::Continue {
+                    model,
+                    context: Context::new(CreateStage::ConfigureInside {
+                        account_id: account_id.clone(),
+                        role_name: role_name.clone(),
+                        partition: partition.clone(),
+                        minutes: *minutes,
+                        until: *until,
+                        settled,
+                    })
+                    .into(),
+                    delay: 1,
+                    message: format!(
+                        "configuring account {account_id} inside; Regions left: {}",
+                        names(&left)
+                    ),
+                }),
+                Pass::NotYet(why) if unix_now() < *until => Ok(Step::Continue {
+                    model,
+                    context: ctx.again().into(),
+                    delay: ready_poll_delay(ctx.attempt),
+                    message: format!("account {account_id} cannot be used yet ({why}); waiting"),
+                }),
+                Pass::NotYet(why) => Err(HandlerError::NotStabilized(format!(
+                    "Account {account_id} was created, but its role {role_name} could not be assumed within {minutes} minute(s) to configure it inside ({why}). The account exists; check that the caller may sts:AssumeRole arn:{partition}:iam::{account_id}:role/{role_name}, then run the stack operation again (this resource adopts the account it created), or raise ReadyTimeoutInMinutes"
+                ))),
+            }
+        }
         CreateStage::DescribeCreated { account_id } => describe_created(inv, ctx, account_id).await,
     }
+}
+
+/// Region codes, for a message.
+fn names(regions: &[RegionName]) -> String {
+    regions
+        .iter()
+        .map(RegionName::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The account a later stage names, proven this declaration's (AccessDenied otherwise, with
@@ -416,6 +502,7 @@ async fn creation_step(
         | CreateStage::SetContacts { .. }
         | CreateStage::ConvergeRegions { .. }
         | CreateStage::AwaitReady { .. }
+        | CreateStage::ConfigureInside { .. }
         | CreateStage::DescribeCreated { .. } => Err(HandlerError::InternalFailure(format!(
             "stage {} is not a creation stage",
             ctx.stage.name()

@@ -102,6 +102,7 @@ pub fn standing(context: &CallbackContext) -> Standing {
             | CreateStage::SetContacts { .. }
             | CreateStage::ConvergeRegions { .. }
             | CreateStage::AwaitReady { .. }
+            | CreateStage::ConfigureInside { .. }
             | CreateStage::DescribeCreated { .. } => Standing::Underway,
         },
         CallbackContext::Update(_) | CallbackContext::Delete(_) => Standing::Underway,

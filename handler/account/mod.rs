@@ -5,6 +5,7 @@ pub mod backoff;
 pub mod baseline;
 pub mod create;
 pub mod delete;
+pub mod inside;
 pub mod lifecycle;
 pub mod list;
 pub mod pace;

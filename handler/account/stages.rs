@@ -4,12 +4,14 @@
 //! context of another action is refused once, where it is read. Each step is safe to run
 //! again, so a re-delivered callback does no harm.
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::vocab::baseline::RegionName;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::{AccountId, CreateAccountRequestId, CreateSettings};
 
@@ -145,6 +147,17 @@ pub enum CreateStage {
         minutes: u32,
         until: i64,
     },
+    /// Inside the account, as its role: default VPCs, alias, EBS encryption, Block Public
+    /// Access. `settled`: the Regions a pass finished (a hint: skipped by the next pass).
+    ConfigureInside {
+        account_id: AccountId,
+        role_name: String,
+        partition: String,
+        minutes: u32,
+        until: i64,
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        settled: BTreeSet<RegionName>,
+    },
     /// Read the finished account back.
     DescribeCreated { account_id: AccountId },
 }
@@ -159,6 +172,7 @@ impl Stages for CreateStage {
         "setContacts",
         "convergeRegions",
         "awaitReady",
+        "configureInside",
         "describeCreated",
     ];
 
@@ -175,6 +189,7 @@ impl Stages for CreateStage {
             CreateStage::SetContacts { .. } => "setContacts",
             CreateStage::ConvergeRegions { .. } => "convergeRegions",
             CreateStage::AwaitReady { .. } => "awaitReady",
+            CreateStage::ConfigureInside { .. } => "configureInside",
             CreateStage::DescribeCreated { .. } => "describeCreated",
         }
     }
@@ -206,11 +221,24 @@ pub enum UpdateStage {
     },
     /// Bring the declared Regions where the template wants them, polling until they arrive.
     ConvergeUpdatedRegions { account_id: AccountId },
+    /// Inside the account, as its role. `removed_alias`: the alias the previous template
+    /// declared and this one does not; `settled` as in CREATE.
+    ConfigureUpdatedInside {
+        account_id: AccountId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        removed_alias: Option<String>,
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        settled: BTreeSet<RegionName>,
+    },
 }
 
 impl Stages for UpdateStage {
     const ACTION: Write = Write::Update;
-    const NAMES: &'static [&'static str] = &["applyUpdate", "convergeUpdatedRegions"];
+    const NAMES: &'static [&'static str] = &[
+        "applyUpdate",
+        "convergeUpdatedRegions",
+        "configureUpdatedInside",
+    ];
 
     fn first() -> Self {
         UpdateStage::ApplyUpdate { settings: None }
@@ -220,6 +248,7 @@ impl Stages for UpdateStage {
         match self {
             UpdateStage::ApplyUpdate { .. } => "applyUpdate",
             UpdateStage::ConvergeUpdatedRegions { .. } => "convergeUpdatedRegions",
+            UpdateStage::ConfigureUpdatedInside { .. } => "configureUpdatedInside",
         }
     }
 
@@ -591,6 +620,14 @@ mod tests {
                 minutes: 1,
                 until: 0,
             },
+            CreateStage::ConfigureInside {
+                account_id: id.clone(),
+                role_name: "R".into(),
+                partition: "aws".into(),
+                minutes: 1,
+                until: 0,
+                settled: BTreeSet::new(),
+            },
             CreateStage::DescribeCreated {
                 account_id: id.clone(),
             },
@@ -618,6 +655,11 @@ mod tests {
             UpdateStage::first(),
             UpdateStage::ConvergeUpdatedRegions {
                 account_id: id.clone(),
+            },
+            UpdateStage::ConfigureUpdatedInside {
+                account_id: id.clone(),
+                removed_alias: None,
+                settled: BTreeSet::new(),
             },
         ];
         assert_eq!(names(&update), UpdateStage::NAMES);

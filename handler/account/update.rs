@@ -5,14 +5,15 @@
 //! names a parent (or the previous one did and the new one does not: back to the root), and only
 //! tag keys the previous template or stack declared are removed; other tools' tags survive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::account::backoff::region_poll_delay;
 use crate::account::baseline::{self, Regions};
+use crate::account::inside::{self, Pass, Progress};
 use crate::account::stages::{Context, UpdateStage};
 use crate::account::step::{Invocation, Step};
 use crate::account::{parent, preflight, read};
-use crate::aws::ownership::Purpose;
+use crate::aws::ownership::{Owned, Purpose};
 use crate::vocab::baseline::{AlternateContacts, Contact, ContactType};
 use crate::vocab::error::HandlerError;
 use crate::vocab::identity::declared_names;
@@ -30,9 +31,10 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
             let desired = inv.desired()?;
             let owned = inv.owned(account_id, Purpose::Management).await?;
             match baseline::converge_regions(inv, &owned, &desired.regions).await {
-                Ok(Regions::Settled) => read::describe(inv, account_id, Purpose::Management)
-                    .await
-                    .map(Step::Done),
+                Ok(Regions::Settled) => {
+                    let removed = ctx_removed_alias(inv)?;
+                    finish(inv, account_id, desired, removed).await
+                }
                 Ok(Regions::Pending(what)) => Ok(Step::Continue {
                     model: inv.incoming_model()?,
                     context: ctx.again().into(),
@@ -42,7 +44,103 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
                 Err(e) => Err(baseline::explain_denial(inv, e).await),
             }
         }
+        UpdateStage::ConfigureUpdatedInside {
+            account_id,
+            removed_alias,
+            settled,
+        } => {
+            let desired = inv.desired()?;
+            let owned = inv.owned(account_id, Purpose::Management).await?;
+            let role = role_of(&owned, desired);
+            let partition = baseline::partition_of(owned.view().arn.as_deref()).to_owned();
+            let pass = inside::pass(
+                inv,
+                &owned,
+                &partition,
+                &role,
+                &desired.inside,
+                removed_alias.as_deref(),
+                settled,
+            )
+            .await?;
+            match pass {
+                Pass::Ran(Progress::Done(summary)) => {
+                    tracing::info!(%summary, "account configured inside");
+                    read::describe(inv, account_id, Purpose::Management)
+                        .await
+                        .map(Step::Done)
+                }
+                Pass::Ran(Progress::Pending { settled, left }) => Ok(Step::Continue {
+                    model: inv.incoming_model()?,
+                    context: Context::new(UpdateStage::ConfigureUpdatedInside {
+                        account_id: account_id.clone(),
+                        removed_alias: removed_alias.clone(),
+                        settled,
+                    })
+                    .into(),
+                    delay: 1,
+                    message: format!(
+                        "configuring account {account_id} inside; Regions left: {}",
+                        left.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                }),
+                Pass::NotYet(why) => Err(HandlerError::AccessDenied(format!(
+                    "Account {account_id}: its role {role} could not be assumed to configure it inside ({why}). The caller needs sts:AssumeRole on arn:{partition}:iam::{account_id}:role/{role}, and the role must trust the management account"
+                ))),
+            }
+        }
     }
+}
+
+/// The role to assume inside the account: the one its record says it was created with, else
+/// the template's (an imported account: OrganizationAccountAccessRole unless declared).
+fn role_of(owned: &Owned, desired: &DesiredAccount) -> String {
+    owned
+        .book()
+        .role_name
+        .clone()
+        .unwrap_or_else(|| desired.role_name.clone())
+}
+
+/// The alias the previous template declared and this one does not.
+fn removed_alias(desired: &DesiredAccount, previous: &ResourceModel) -> Option<String> {
+    match (&desired.inside.alias, &previous.account_alias) {
+        (None, Some(was)) => Some(was.clone()),
+        (Some(_), _) | (None, None) => None,
+    }
+}
+
+fn ctx_removed_alias(inv: &Invocation<'_>) -> Result<Option<String>, HandlerError> {
+    let desired = inv.desired()?;
+    let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
+    Ok(removed_alias(desired, &previous))
+}
+
+/// After the Organizations side and the Regions: the inside of the account when the template
+/// (or the previous one, for an alias it declared) asks, else the account read back.
+async fn finish(
+    inv: &Invocation<'_>,
+    id: &AccountId,
+    desired: &DesiredAccount,
+    removed_alias: Option<String>,
+) -> Result<Step, HandlerError> {
+    if desired.inside.is_empty() && removed_alias.is_none() {
+        // Read back through a fresh check: the proof above saw the tags before the change.
+        return read::describe(inv, id, Purpose::Management)
+            .await
+            .map(Step::Done);
+    }
+    Ok(Step::Continue {
+        model: inv.incoming_model()?,
+        context: Context::new(UpdateStage::ConfigureUpdatedInside {
+            account_id: id.clone(),
+            removed_alias,
+            settled: BTreeSet::new(),
+        })
+        .into(),
+        delay: 1,
+        message: format!("account {id} updated; configuring it inside"),
+    })
 }
 
 async fn apply(
@@ -195,10 +293,8 @@ async fn apply(
             message: format!("account {id} updated; bringing its Regions where declared"),
         });
     }
-    // Read back through a fresh check: the proof above saw the tags before the change.
-    read::describe(inv, &id, Purpose::Management)
-        .await
-        .map(Step::Done)
+    let removed = removed_alias(&desired, &previous);
+    finish(inv, &id, &desired, removed).await
 }
 
 /// When the template changes AccountName or Email to what the live account already has (it

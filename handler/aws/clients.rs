@@ -1,6 +1,6 @@
 //! What is built once per process for every AWS client the handler makes: the shared
 //! configuration (endpoints, HTTP client and its connection pool, timeouts, retries), from which
-//! each request gets its services (Organizations, Account Management, STS) as its caller (a
+//! each request gets its services (Organizations, Account Management, STS, and the services inside member accounts STS makes sessions for) as its caller (a
 //! registry request) or as the function's own role (a custom resource), and the other seams
 //! (Lambda, CloudWatch) build theirs.
 
@@ -17,6 +17,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use crate::aws::account::AccountManagement;
 use crate::aws::organizations::Organizations;
 use crate::aws::ownership::Acting;
+use crate::aws::session::InsideConfigs;
 use crate::aws::sts::Sts;
 use crate::vocab::credentials::CallerCredentials;
 
@@ -39,6 +40,8 @@ pub struct Clients {
     organizations: Arc<aws_sdk_organizations::Config>,
     account: Arc<aws_sdk_account::Config>,
     sts: Arc<aws_sdk_sts::Config>,
+    /// EC2, IAM and S3 Control, called inside member accounts as their role.
+    inside: InsideConfigs,
     /// The shared configuration (endpoints, HTTP client, timeouts) the type owner's log and
     /// metric clients are built from; absent for clients handed in by tests.
     shared: Option<Arc<aws_types::SdkConfig>>,
@@ -69,6 +72,7 @@ impl Clients {
             organizations: Arc::new(aws_sdk_organizations::Config::from(&shared)),
             account: Arc::new(aws_sdk_account::Config::from(&shared)),
             sts: Arc::new(aws_sdk_sts::Config::from(&shared)),
+            inside: InsideConfigs::from_shared(&shared),
             shared: Some(Arc::new(shared)),
         }
     }
@@ -97,6 +101,7 @@ impl Clients {
                     .endpoint_url(nowhere)
                     .build(),
             ),
+            inside: InsideConfigs::nowhere(),
             shared: None,
         }
     }
@@ -113,6 +118,20 @@ impl Clients {
     pub fn with_sts(self, sts: aws_sdk_sts::Config) -> Clients {
         Clients {
             sts: Arc::new(sts),
+            ..self
+        }
+    }
+
+    /// The same, with these configurations for the services inside member accounts (tests
+    /// hand in mocked ones).
+    pub fn with_inside(
+        self,
+        ec2: aws_sdk_ec2::Config,
+        iam: aws_sdk_iam::Config,
+        s3control: aws_sdk_s3control::Config,
+    ) -> Clients {
+        Clients {
+            inside: InsideConfigs::from_configs(ec2, iam, s3control),
             ..self
         }
     }
@@ -173,6 +192,7 @@ impl Clients {
                     .credentials_provider(credentials)
                     .region(region)
                     .build(),
+                self.inside.clone(),
             ),
         }
     }

@@ -5,13 +5,16 @@
 //! #15654, org-formation) with the errors below; those mean "not yet", anything else is a
 //! failure of its own.
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_sts::config::Region;
 use aws_sdk_sts::error::ProvideErrorMetadata;
 use aws_sdk_sts::{Client, Config};
 
 use crate::aws::ownership::Owned;
+use crate::aws::session::{AccountSession, InsideConfigs};
 use crate::aws::translate;
+use crate::vocab::baseline::RegionName;
 use crate::vocab::error::HandlerError;
 
 const SERVICE: &str = "STS";
@@ -35,16 +38,86 @@ pub enum Readiness {
     NotYet(String),
 }
 
-/// One caller's view of STS. Cloning shares the configuration.
+/// What assuming an account's role gave.
+pub enum Assumed {
+    /// A session inside the account.
+    Session(AccountSession),
+    /// Not yet: what the account answered.
+    NotYet(String),
+}
+
+/// One caller's view of STS, and the configurations of the services inside member accounts it
+/// makes sessions for. Cloning shares the configuration.
 #[derive(Clone)]
 pub struct Sts {
     conf: Config,
+    inside: InsideConfigs,
 }
 
 impl Sts {
     /// STS with a finished configuration (the client factory's).
-    pub(crate) fn from_conf(conf: Config) -> Sts {
-        Sts { conf }
+    pub(crate) fn from_conf(conf: Config, inside: InsideConfigs) -> Sts {
+        Sts { conf, inside }
+    }
+
+    /// STS asked in a Region every account of the partition has: a new account has every
+    /// opt-in Region disabled, and STS will not issue or honour its credentials there
+    /// (RegionDisabledException), whatever Region the stack is in.
+    fn home_conf(&self, partition: &str) -> Config {
+        match always_enabled_region(partition) {
+            Some(region) => self.conf.to_builder().region(Region::new(region)).build(),
+            None => self.conf.clone(),
+        }
+    }
+
+    /// Assumes `role_name` in the proven account: a session inside it, or what a fresh account
+    /// answers until it can be used.
+    pub async fn assume(
+        &self,
+        partition: &str,
+        owned: &Owned,
+        role_name: &str,
+    ) -> Result<Assumed, HandlerError> {
+        let account = owned.id();
+        let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
+        let conf = self.home_conf(partition);
+        let assumed = Client::from_conf(conf.clone())
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("cfn-organizations-account")
+            .duration_seconds(900)
+            .send()
+            .await;
+        let creds = match assumed {
+            Ok(out) => match out.credentials() {
+                Some(c) => Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_owned()),
+                    None,
+                    "account-role",
+                ),
+                None => {
+                    return Err(HandlerError::GeneralServiceException(format!(
+                        "{SERVICE} AssumeRole of {role_arn} answered without credentials"
+                    )))
+                }
+            },
+            Err(e) => return not_yet_or_failure("AssumeRole", &role_arn, e).map(Assumed::NotYet),
+        };
+        let home = conf
+            .region()
+            .map(|r| r.as_ref().to_owned())
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let home = RegionName::parse(&home).map_err(|_| {
+            HandlerError::InternalFailure(format!("the STS Region {home} is not a Region code"))
+        })?;
+        Ok(Assumed::Session(AccountSession::new(
+            account.clone(),
+            home,
+            SharedCredentialsProvider::new(creds),
+            self.inside.clone(),
+        )))
     }
 
     /// Assumes `role_name` in `account` and asks who the session is.
@@ -56,49 +129,22 @@ impl Sts {
     ) -> Result<Readiness, HandlerError> {
         let account = owned.id();
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-        // A new account has every opt-in Region disabled, and STS will not issue or honour its
-        // credentials there (RegionDisabledException): ask in a Region every account has,
-        // whatever Region the stack is in.
-        let conf = match always_enabled_region(partition) {
-            Some(region) => self.conf.to_builder().region(Region::new(region)).build(),
-            None => self.conf.clone(),
+        let session = match self.assume(partition, owned, role_name).await? {
+            Assumed::Session(session) => session,
+            Assumed::NotYet(why) => return Ok(Readiness::NotYet(why)),
         };
-        let assumed = Client::from_conf(conf.clone())
-            .assume_role()
-            .role_arn(&role_arn)
-            .role_session_name("cfn-organizations-account-ready")
-            .duration_seconds(900)
-            .send()
-            .await;
-        let creds = match assumed {
-            Ok(out) => match out.credentials() {
-                Some(c) => Credentials::new(
-                    c.access_key_id(),
-                    c.secret_access_key(),
-                    Some(c.session_token().to_owned()),
-                    None,
-                    "readiness-check",
-                ),
-                None => {
-                    return Err(HandlerError::GeneralServiceException(format!(
-                        "{SERVICE} AssumeRole of {role_arn} answered without credentials"
-                    )))
-                }
-            },
-            Err(e) => return not_yet_or_failure("AssumeRole", &role_arn, e),
-        };
-        let session = conf.to_builder().credentials_provider(creds).build();
-        match Client::from_conf(session)
-            .get_caller_identity()
-            .send()
-            .await
-        {
+        let conf = self
+            .home_conf(partition)
+            .to_builder()
+            .credentials_provider(session.credentials())
+            .build();
+        match Client::from_conf(conf).get_caller_identity().send().await {
             Ok(out) if out.account() == Some(account.as_str()) => Ok(Readiness::Usable),
             Ok(out) => Ok(Readiness::NotYet(format!(
                 "the session of {role_arn} is account {}, not {account}",
                 out.account().unwrap_or("(none)")
             ))),
-            Err(e) => not_yet_or_failure("GetCallerIdentity", &role_arn, e),
+            Err(e) => not_yet_or_failure("GetCallerIdentity", &role_arn, e).map(Readiness::NotYet),
         }
     }
 }
@@ -123,22 +169,18 @@ fn not_yet_or_failure<E>(
     op: &str,
     role_arn: &str,
     e: aws_sdk_sts::error::SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
-) -> Result<Readiness, HandlerError>
+) -> Result<String, HandlerError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let code = e.as_service_error().and_then(|s| s.code()).unwrap_or("");
     if NOT_YET.contains(&code) {
         let message = e.as_service_error().and_then(|s| s.message()).unwrap_or("");
-        return Ok(Readiness::NotYet(format!(
-            "{op} of {role_arn}: {code}: {message}"
-        )));
+        return Ok(format!("{op} of {role_arn}: {code}: {message}"));
     }
     match translate::classify(SERVICE, op, e, None) {
         // A failure that retrying may mend is "not yet" too: the wait is bounded anyway.
-        retryable if retryable.retry_class().is_some() => {
-            Ok(Readiness::NotYet(retryable.to_string()))
-        }
+        retryable if retryable.retry_class().is_some() => Ok(retryable.to_string()),
         failure => Err(failure),
     }
 }

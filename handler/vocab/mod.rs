@@ -6,6 +6,7 @@ pub(crate) mod credentials;
 pub(crate) mod error;
 pub(crate) mod error_code;
 pub(crate) mod identity;
+pub(crate) mod inside;
 pub(crate) mod lenient;
 pub(crate) mod model;
 pub(crate) mod observed;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::vocab::baseline::{AlternateContacts, DeclaredRegions};
 use crate::vocab::error::HandlerError;
+use crate::vocab::inside::{AccountAlias, Inside, Named};
 use crate::vocab::lenient;
 use crate::vocab::parent::{OuPath, ParentRef};
 use crate::vocab::schema::Schema;
@@ -96,6 +97,30 @@ pub struct ResourceModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient::opt_flag"
     )]
+    pub delete_default_vpcs: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub account_alias: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_flag"
+    )]
+    pub ebs_encryption_by_default: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_flag"
+    )]
+    pub s3_block_public_access: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_flag"
+    )]
     pub wait_until_ready: Option<bool>,
     #[serde(
         default,
@@ -148,6 +173,16 @@ pub struct ResourceModel {
 }
 
 impl ResourceModel {
+    /// The in-account properties this model names.
+    pub fn named_inside(&self) -> Named {
+        Named {
+            default_vpcs: self.delete_default_vpcs.is_some(),
+            alias: self.account_alias.is_some(),
+            ebs_encryption: self.ebs_encryption_by_default.is_some(),
+            block_public_access: self.s3_block_public_access.is_some(),
+        }
+    }
+
     /// Decodes whatever CloudFormation sent as a model, without the schema's rules (a READ's or
     /// DELETE's model needs only its identifier).
     pub fn from_value(value: Option<&Value>) -> Result<ResourceModel, HandlerError> {
@@ -442,7 +477,11 @@ pub struct DesiredAccount {
     pub contacts: Option<AlternateContacts>,
     /// EnabledRegions and DisabledRegions.
     pub regions: DeclaredRegions,
-    /// WaitUntilReady: the longest wait, in minutes, for a new account to be usable.
+    /// DeleteDefaultVpcs, AccountAlias, EbsEncryptionByDefault, S3BlockPublicAccess: done as
+    /// the account itself.
+    pub inside: Inside,
+    /// WaitUntilReady (or implied by `inside`): the longest wait, in minutes, for a new account
+    /// to be usable.
     pub ready_within_minutes: Option<u32>,
     /// The account id, when the model already names one (updates, callbacks).
     pub account_id: Option<AccountId>,
@@ -495,6 +534,16 @@ impl DesiredAccount {
             }
             (id, path) => id.or(path),
         };
+        let inside = Inside {
+            delete_default_vpcs: model.delete_default_vpcs.unwrap_or(false),
+            alias: model
+                .account_alias
+                .as_deref()
+                .map(AccountAlias::parse)
+                .transpose()?,
+            ebs_encryption: model.ebs_encryption_by_default,
+            block_public_access: model.s3_block_public_access,
+        };
         let billing = match model.iam_user_access_to_billing.as_deref() {
             None => BillingAccess::Allow,
             Some(s) => BillingAccess::parse(s).ok_or_else(|| {
@@ -539,14 +588,16 @@ impl DesiredAccount {
                 model.enabled_regions.as_deref().unwrap_or_default(),
                 model.disabled_regions.as_deref().unwrap_or_default(),
             )?,
-            ready_within_minutes: match model.wait_until_ready {
-                Some(true) => Some(
+            // What is done inside the account needs its role, so it implies the wait.
+            ready_within_minutes: match (model.wait_until_ready, inside.is_empty()) {
+                (Some(true), _) | (_, false) => Some(
                     model
                         .ready_timeout_in_minutes
                         .unwrap_or(DEFAULT_READY_MINUTES),
                 ),
-                Some(false) | None => None,
+                (Some(false) | None, true) => None,
             },
+            inside,
             account_id: model
                 .account_id
                 .as_deref()
@@ -610,6 +661,10 @@ mod tests {
             alternate_contacts: Some(Default::default()),
             enabled_regions: Some(vec![]),
             disabled_regions: Some(vec![]),
+            delete_default_vpcs: Some(true),
+            account_alias: Some("a".into()),
+            ebs_encryption_by_default: Some(true),
+            s3_block_public_access: Some(true),
             wait_until_ready: Some(true),
             ready_timeout_in_minutes: Some(1),
             account_id: Some("a".into()),

@@ -7,6 +7,7 @@
 
 pub mod cdk;
 pub mod fixtures;
+pub mod inside_mocks;
 pub mod mocks;
 
 use std::net::TcpListener;
@@ -222,6 +223,22 @@ impl Moto {
     /// How many faults of each kind (throttle, error, lost) the endpoint injected.
     pub async fn faults(&self) -> Value {
         self.control("/_local_org/stats", None).await["faults"].clone()
+    }
+
+    /// The inside of an account, as its own calls would show it (scripts/local_inside.py):
+    /// `{"regions": {"us-east-1": {"default_vpcs": {"vpc-..": {"internet_gateways": [..],
+    /// "subnets": [..]}}, "ebs_encryption": bool}}, "aliases": [..], "public_access_block":
+    /// {"blockPublicAcls": bool, ...} or null}`, for the Regions the account may use.
+    pub async fn inside(&self, account_id: &str) -> Value {
+        self.control(&format!("/_local_org/inside/{account_id}"), None)
+            .await
+    }
+
+    /// Something running in a Region's default VPC of the account: a network interface.
+    /// Returns `{"vpc", "subnet", "interface"}`.
+    pub async fn add_interface(&self, account_id: &str, region: &str) -> Value {
+        let path = format!("/_local_org/inside/{account_id}/interface/{region}");
+        self.control(&path, Some(serde_json::json!({}))).await
     }
 
     /// Renames an account as the Account Management API's PutAccountName does, outside

@@ -1,0 +1,91 @@
+//! The seam to S3 Control inside a member account, as the account's role: the account-level
+//! S3 Block Public Access settings (all four together).
+
+use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
+use aws_sdk_s3control::{Client, Config};
+
+use crate::aws::translate;
+use crate::vocab::error::HandlerError;
+use crate::vocab::model::AccountId;
+
+const SERVICE: &str = "S3 Control";
+
+/// S3 Control of one account (every call names it).
+#[derive(Clone)]
+pub struct S3Control {
+    client: Client,
+    account: AccountId,
+}
+
+impl S3Control {
+    /// A client from a finished configuration (the session's), for the session's account.
+    pub(crate) fn from_conf(conf: Config, account: AccountId) -> S3Control {
+        S3Control {
+            client: Client::from_conf(conf),
+            account,
+        }
+    }
+
+    /// Whether all four account-level blocks are on (an account with no configuration has none).
+    pub async fn all_blocked(&self) -> Result<bool, HandlerError> {
+        match self
+            .client
+            .get_public_access_block()
+            .account_id(self.account.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
+                [
+                    c.block_public_acls(),
+                    c.ignore_public_acls(),
+                    c.block_public_policy(),
+                    c.restrict_public_buckets(),
+                ]
+                .iter()
+                .all(|b| *b == Some(true))
+            })),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_public_access_block_configuration()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(translate::classify(
+                SERVICE,
+                "GetPublicAccessBlock",
+                e,
+                None,
+            )),
+        }
+    }
+
+    /// Turns all four account-level blocks on.
+    pub async fn block_all(&self) -> Result<(), HandlerError> {
+        let all = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(true)
+            .block_public_policy(true)
+            .restrict_public_buckets(true)
+            .build();
+        self.client
+            .put_public_access_block()
+            .account_id(self.account.as_str())
+            .public_access_block_configuration(all)
+            .send()
+            .await
+            .map_err(|e| translate::classify(SERVICE, "PutPublicAccessBlock", e, None))?;
+        Ok(())
+    }
+
+    /// Removes the account-level configuration (each bucket's own settings stay).
+    pub async fn unblock(&self) -> Result<(), HandlerError> {
+        self.client
+            .delete_public_access_block()
+            .account_id(self.account.as_str())
+            .send()
+            .await
+            .map_err(|e| translate::classify(SERVICE, "DeletePublicAccessBlock", e, None))?;
+        Ok(())
+    }
+}
