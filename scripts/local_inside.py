@@ -33,9 +33,10 @@ CHANGING_EC2 = re.compile(r"^(Delete|Detach|Attach|Create|Enable|Disable|Modify|
 
 
 def install(opt_status: Callable[[str, str], str], default_regions: tuple[str, ...],
-            opt_in_regions: tuple[str, ...], lock: Any) -> None:
+            opt_in_regions: tuple[str, ...], lock: Any, alias_released: Callable[[str], bool]) -> None:
     """Patches moto's EC2 and IAM backends. `opt_status(account, region)` is the Region's opt
-    status for the account (ENABLED, ENABLED_BY_DEFAULT, DISABLED, ...)."""
+    status for the account (ENABLED, ENABLED_BY_DEFAULT, DISABLED, ...); `alias_released(account)`
+    says an account's alias no longer counts (a closed account's, when the settings say so)."""
     from moto.ec2.exceptions import DependencyViolationError
     from moto.ec2.models import availability_zones_and_regions as regions_models
     from moto.ec2.models import subnets as subnet_models
@@ -90,7 +91,8 @@ def install(opt_status: Callable[[str, str], str], default_regions: tuple[str, .
     def create_account_alias(self: Any, alias: str) -> None:
         for account_id, by_partition in list(iam_models.iam_backends.items()):
             for backend in list(by_partition.values()):
-                if account_id != self.account_id and alias in backend.account_aliases:
+                if (account_id != self.account_id and alias in backend.account_aliases
+                        and not alias_released(account_id)):
                     # The model gives the HTTP status (409).
                     raise EntityAlreadyExists(f"The account alias {alias} already exists.")
         self.account_aliases = [alias]

@@ -11,7 +11,8 @@ instant creation is not done. This extension makes creation asynchronous and bou
   ConstraintViolationException reason ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED.
 - A request whose e-mail is already used (by an account, or by an earlier request still in
   flight) ends FAILED with EMAIL_ALREADY_EXISTS. Closed accounts keep their address, as in AWS,
-  unless `closed_emails_reusable` is set (the contract suite creates with one input many times).
+  unless `closed_emails_reusable` is set (the contract suite creates with one input many times);
+  `closed_aliases_reusable` likewise frees the IAM account alias of a closed account.
 - A request can end FAILED with CONCURRENT_ACCOUNT_MODIFICATION: at random (`concurrent_rate`)
   or the first request for each account name matching `concurrent_names` (deterministic tests).
 - Calls are throttled per operation, as Organizations does (its quotas page has a table of
@@ -109,6 +110,7 @@ DEFAULTS: dict[str, Any] = {
     "concurrent_rate": 0.0,
     "concurrent_names": "",
     "closed_emails_reusable": False,
+    "closed_aliases_reusable": False,
     "empty_pages": False,
     "faults": 0.0,
     "lose_create_answers": 0,
@@ -498,6 +500,13 @@ def install() -> None:
     sts_models.STSBackend.get_caller_identity = get_caller_identity
 
 
+def alias_released(account_id: str) -> bool:
+    """Whether an account's alias no longer counts against others: only a closed account's, and
+    only with `closed_aliases_reusable`."""
+    account = organization_accounts().get(account_id)
+    return bool(SETTINGS.closed_aliases_reusable) and account is not None and account.state != "ACTIVE"
+
+
 def opt_status(account_id: str, region: str) -> str:
     """A Region's opt status for an account now (the caller holds LOCK)."""
     ACCOUNT_API.settle(time.time())
@@ -868,7 +877,8 @@ def main() -> None:
         parser.error("the local endpoint listens on loopback only (0.0.0.0 with --in-container)")
     os.environ.setdefault("MOTO_PORT", str(args.port))
     install()
-    local_inside.install(opt_status, local_account.DEFAULT_REGIONS, local_account.OPT_IN_REGIONS, LOCK)
+    local_inside.install(opt_status, local_account.DEFAULT_REGIONS, local_account.OPT_IN_REGIONS, LOCK,
+                         alias_released)
     app = Middleware(DomainDispatcherApplication(create_backend_app))
     run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 

@@ -432,6 +432,32 @@ async fn check_deployed(
                 "{example}: {name}: {region}"
             );
         }
+        // Inside the account, as its own calls see it.
+        let inside_declared = ["DeleteDefaultVpcs", "AccountAlias", "EbsEncryptionByDefault", "S3BlockPublicAccess"]
+            .iter()
+            .any(|p| props.get(*p).is_some());
+        if inside_declared {
+            let inside = moto.inside(id).await;
+            for (region, held) in inside["regions"].as_object().into_iter().flatten() {
+                if props["DeleteDefaultVpcs"] == json!(true) {
+                    assert_eq!(held["default_vpcs"], json!({}), "{example}: {name}: {region}");
+                }
+                if let Some(on) = props["EbsEncryptionByDefault"].as_bool() {
+                    assert_eq!(held["ebs_encryption"], on, "{example}: {name}: {region}");
+                }
+            }
+            if let Some(alias) = props["AccountAlias"].as_str() {
+                assert_eq!(inside["aliases"], json!([alias]), "{example}: {name}");
+            }
+            if props["S3BlockPublicAccess"] == json!(true) {
+                assert!(
+                    inside["public_access_block"]
+                        .as_object()
+                        .is_some_and(|b| b.values().all(|v| v == &json!(true))),
+                    "{example}: {name}: {inside}"
+                );
+            }
+        }
     }
     for (name, output) in template["Outputs"].as_object().into_iter().flatten() {
         let value = stack.resolve(&output["Value"]);

@@ -144,13 +144,45 @@ export interface OrganizationsAccountProperties {
    * create fails. Default 15. Set at creation only.
    */
   readonly readyTimeoutInMinutes?: number;
+  /**
+   * When true, the default VPC of every Region enabled for the account (those on by default
+   * and the opt-in ones it enabled, EnabledRegions included) is deleted with what AWS made
+   * with it: its internet gateway (detached, then deleted) and its default subnets. A default
+   * VPC with a network interface in it (anything running there) is left whole and the
+   * operation fails naming the Region, the VPC and the interfaces. Done as the account
+   * (RoleName assumed, which implies WaitUntilReady), on create and update; false leaves
+   * default VPCs alone (a deleted one is never recreated). READ returns whether no default VPC
+   * is left.
+   */
+  readonly deleteDefaultVpcs?: boolean;
+  /**
+   * The account's IAM account alias (its sign-in URL), set as the account (RoleName assumed).
+   * A changed alias replaces the old one; an alias another AWS account holds fails naming it;
+   * removing the property deletes the alias this template set, if the account still has it.
+   * IAM's rule: 3-63 lowercase letters, digits and dashes, starting and ending with a letter
+   * or digit, no two dashes in a row. READ returns the live alias.
+   */
+  readonly accountAlias?: string;
+  /**
+   * EBS encryption by default in every Region enabled for the account: true turns it on, false
+   * off; absent leaves it as it is. Done as the account (RoleName assumed), on create and
+   * update. READ returns whether it is on in every enabled Region.
+   */
+  readonly ebsEncryptionByDefault?: boolean;
+  /**
+   * S3 Block Public Access for the whole account: true turns all four settings on
+   * (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets), false
+   * removes the account-level configuration (each bucket's own stays); absent leaves it as it
+   * is. Done as the account (RoleName assumed). READ returns whether all four are on.
+   */
+  readonly s3BlockPublicAccess?: boolean;
 }
 
 /** The read-only properties: what the resource returns (custom resource Data, Fn::GetAtt). */
 export const ATTRIBUTE_NAMES = ["AccountId","Arn","JoinedMethod","JoinedTimestamp","Status","State","GovCloudAccountId"] as const;
 
 /** The names of the properties the template may declare. */
-export const PROPERTY_NAMES = ["AccountName","Email","ParentIds","ParentPath","RoleName","IamUserAccessToBilling","CreateGovCloudAccount","DeletionMode","Tags","AlternateContacts","EnabledRegions","DisabledRegions","WaitUntilReady","ReadyTimeoutInMinutes"] as const;
+export const PROPERTY_NAMES = ["AccountName","Email","ParentIds","ParentPath","RoleName","IamUserAccessToBilling","CreateGovCloudAccount","DeletionMode","Tags","AlternateContacts","EnabledRegions","DisabledRegions","WaitUntilReady","ReadyTimeoutInMinutes","DeleteDefaultVpcs","AccountAlias","EbsEncryptionByDefault","S3BlockPublicAccess"] as const;
 
 function omitUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -196,6 +228,10 @@ function toOrganizationsAccountProperties(p: OrganizationsAccountProperties): Re
     DisabledRegions: p.disabledRegions,
     WaitUntilReady: p.waitUntilReady,
     ReadyTimeoutInMinutes: p.readyTimeoutInMinutes,
+    DeleteDefaultVpcs: p.deleteDefaultVpcs,
+    AccountAlias: p.accountAlias,
+    EbsEncryptionByDefault: p.ebsEncryptionByDefault,
+    S3BlockPublicAccess: p.s3BlockPublicAccess,
   });
 }
 
