@@ -130,11 +130,13 @@ async fn a_registry_create_leaves_no_default_vpc_in_any_enabled_region_sets_alia
             .unwrap_or_default()
     );
 
-    // Update: encryption off; everything else stays.
+    // Update: encryption off, and a third opt-in Region, which arrives with its default VPC
+    // and gets the same treatment; everything else stays.
     let mut previous = desired.clone();
     previous["AccountId"] = json!(id);
     let mut off = previous.clone();
     off["EbsEncryptionByDefault"] = json!(false);
+    off["EnabledRegions"] = json!(["af-south-1", "eu-south-1", "me-south-1"]);
     let updated = drive(
         &moto,
         &[
@@ -149,6 +151,8 @@ async fn a_registry_create_leaves_no_default_vpc_in_any_enabled_region_sets_alia
     .await;
     assert_eq!(updated.code, 0, "{updated:?}");
     let inside = moto.inside(&id).await;
+    assert_eq!(regions(&inside).len(), 20, "{inside}");
+    assert!(regions(&inside).contains_key("me-south-1"), "{inside}");
     for (region, held) in regions(&inside) {
         assert_eq!(held["ebs_encryption"], false, "{region}: {held}");
         assert_eq!(held["default_vpcs"], json!({}), "{region}: {held}");

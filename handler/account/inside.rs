@@ -332,3 +332,37 @@ pub async fn live(session: &AccountSession, named: Named) -> Result<InsideView, 
     view.ebs_encryption = ebs.then_some(all_encrypted);
     Ok(view)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_default_vpc_in_use_is_named_with_its_account_region_and_interfaces() {
+        let used = InUse {
+            vpc: "vpc-1".into(),
+            interfaces: vec![
+                Interface {
+                    id: "eni-1".into(),
+                    what: "an instance".into(),
+                },
+                Interface {
+                    id: "eni-2".into(),
+                    what: "nat_gateway".into(),
+                },
+            ],
+        };
+        let region = RegionName::parse("eu-west-1").unwrap();
+        let message = in_use_message("111122223333", &[(region, used)]);
+        assert!(
+            message.starts_with("DeleteDefaultVpcs: account 111122223333 has a default VPC in use"),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "eu-west-1: default VPC vpc-1 holds network interfaces eni-1 (an instance), eni-2 (nat_gateway)"
+            ),
+            "{message}"
+        );
+    }
+}

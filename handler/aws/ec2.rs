@@ -193,7 +193,7 @@ impl Ec2 {
 
     /// Turns EBS encryption by default on or off in the Region.
     pub async fn set_ebs_encryption(&self, on: bool) -> Result<(), HandlerError> {
-        let done = match on {
+        match on {
             true => self
                 .client
                 .enable_ebs_encryption_by_default()
@@ -208,8 +208,7 @@ impl Ec2 {
                 .await
                 .map(|_| ())
                 .map_err(|e| self.failed("DisableEbsEncryptionByDefault", e)),
-        };
-        done
+        }
     }
 }
 
