@@ -433,14 +433,23 @@ async fn check_deployed(
             );
         }
         // Inside the account, as its own calls see it.
-        let inside_declared = ["DeleteDefaultVpcs", "AccountAlias", "EbsEncryptionByDefault", "S3BlockPublicAccess"]
-            .iter()
-            .any(|p| props.get(*p).is_some());
+        let inside_declared = [
+            "DeleteDefaultVpcs",
+            "AccountAlias",
+            "EbsEncryptionByDefault",
+            "S3BlockPublicAccess",
+        ]
+        .iter()
+        .any(|p| props.get(*p).is_some());
         if inside_declared {
             let inside = moto.inside(id).await;
             for (region, held) in inside["regions"].as_object().into_iter().flatten() {
                 if props["DeleteDefaultVpcs"] == json!(true) {
-                    assert_eq!(held["default_vpcs"], json!({}), "{example}: {name}: {region}");
+                    assert_eq!(
+                        held["default_vpcs"],
+                        json!({}),
+                        "{example}: {name}: {region}"
+                    );
                 }
                 if let Some(on) = props["EbsEncryptionByDefault"].as_bool() {
                     assert_eq!(held["ebs_encryption"], on, "{example}: {name}: {region}");
