@@ -184,3 +184,32 @@ def add_interface(account_id: str, region: str) -> dict[str, Any]:
     subnet = ec2.describe_subnets(filters={"vpc-id": [vpc.id]})[0]
     eni = ec2.create_network_interface(subnet, None, description="an application's instance")
     return {"vpc": vpc.id, "subnet": subnet.id, "interface": eni.id}
+
+
+def by_hand(account_id: str, change: dict[str, Any]) -> dict[str, Any]:
+    """A change made inside the account outside CloudFormation, as its own calls would make it:
+    `alias` (a name, or null for none), `ebs_encryption` ({Region: on}), `public_access_block`
+    ({"BlockPublicAcls": bool, ...}, or null for no configuration). Returns the snapshot."""
+    from moto.ec2.models import ec2_backends
+    from moto.iam.models import iam_backends
+    from moto.s3control.models import s3control_backends
+
+    if "alias" in change:
+        iam = iam_backends[account_id]["global"]
+        if change["alias"] is None:
+            iam.account_aliases = []
+        else:
+            iam.create_account_alias(change["alias"])
+    for region, on in (change.get("ebs_encryption") or {}).items():
+        ec2 = ec2_backends[account_id][region]
+        if on:
+            ec2.enable_ebs_encryption_by_default()
+        else:
+            ec2.disable_ebs_encryption_by_default()
+    if "public_access_block" in change:
+        s3control = s3control_backends[account_id]["aws"]
+        if change["public_access_block"] is None:
+            s3control.public_access_block = None
+        else:
+            s3control.put_public_access_block(account_id, change["public_access_block"])
+    return snapshot(account_id)

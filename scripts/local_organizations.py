@@ -828,12 +828,17 @@ class Middleware:
         if path.startswith("/_local_org/inside/"):
             # /_local_org/inside/<account>: what its own calls would show; POST
             # /_local_org/inside/<account>/interface/<region>: something running in the Region's
-            # default VPC.
+            # default VPC; POST /_local_org/inside/<account>/by-hand: a change made inside the
+            # account outside CloudFormation (alias, EBS encryption, Block Public Access).
             parts = path.split("/")[3:]
             if len(parts) == 1 and re.fullmatch(r"\d{12}", parts[0]):
                 return json_response(start_response, local_inside.snapshot(parts[0]))
             if len(parts) == 3 and parts[1] == "interface" and environ.get("REQUEST_METHOD") == "POST":
                 return json_response(start_response, local_inside.add_interface(parts[0], parts[2]))
+            if len(parts) == 2 and parts[1] == "by-hand" and environ.get("REQUEST_METHOD") == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                change = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                return json_response(start_response, local_inside.by_hand(parts[0], change))
         if path == "/_local_org/config":
             if environ.get("REQUEST_METHOD") == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -199,6 +199,105 @@ async fn a_registry_create_leaves_no_default_vpc_in_any_enabled_region_sets_alia
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rollback_of_an_update_that_failed_inside_puts_back_the_alias_encryption_and_blocks_the_account_had(
+) {
+    let moto = Moto::start().await;
+    let org = moto.organization().await;
+    let base = json!({
+        "AccountName": "Kept", "Email": "kept@example.com", "DeletionMode": "CLOSE"
+    });
+    let created = drive(
+        &moto,
+        &["--action", "CREATE", "--properties", &props(&base)],
+    )
+    .await;
+    assert_eq!(created.code, 0, "{created:?}");
+    let id = created.account_id();
+    // What the account's own team set before any template declared it.
+    let handmade_blocks = json!({"BlockPublicAcls": true, "IgnorePublicAcls": false,
+        "BlockPublicPolicy": true, "RestrictPublicBuckets": false});
+    let held = moto
+        .inside_by_hand(
+            &id,
+            json!({"alias": "kept-by-hand", "public_access_block": handmade_blocks,
+                "ebs_encryption": {"eu-west-1": true, "us-east-2": true}}),
+        )
+        .await;
+    // And something running in ap-south-1's default VPC, so the update fails inside.
+    moto.add_interface(&id, "ap-south-1").await;
+
+    let mut previous = base.clone();
+    previous["AccountId"] = json!(id);
+    let mut declared = previous.clone();
+    for (key, value) in [
+        ("AccountAlias", json!("acme-kept")),
+        ("EbsEncryptionByDefault", json!(true)),
+        ("S3BlockPublicAccess", json!(true)),
+        ("DeleteDefaultVpcs", json!(true)),
+    ] {
+        declared[key] = value;
+    }
+    let failed = drive(
+        &moto,
+        &[
+            "--action",
+            "UPDATE",
+            "--properties",
+            &props(&declared),
+            "--previous",
+            &props(&previous),
+        ],
+    )
+    .await;
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert_eq!(failed.error_code(), "ResourceConflict", "{failed:?}");
+    // The update changed the account before failing.
+    let changed = moto.inside(&id).await;
+    assert_eq!(changed["aliases"], json!(["acme-kept"]));
+    assert!(all_blocked(&changed), "{changed}");
+    assert_eq!(
+        regions(&changed)["us-west-2"]["ebs_encryption"],
+        true,
+        "{changed}"
+    );
+
+    // CloudFormation rolls back: the previous template again, which declares none of them.
+    let rolled_back = drive(
+        &moto,
+        &[
+            "--action",
+            "UPDATE",
+            "--rollback",
+            "--properties",
+            &props(&previous),
+            "--previous",
+            &props(&declared),
+        ],
+    )
+    .await;
+    assert_eq!(rolled_back.code, 0, "{rolled_back:?}");
+    let after = moto.inside(&id).await;
+    assert_eq!(after["aliases"], json!(["kept-by-hand"]), "{after}");
+    assert_eq!(
+        after["public_access_block"], held["public_access_block"],
+        "{after}"
+    );
+    for (region, state) in regions(&after) {
+        let was = matches!(region.as_str(), "eu-west-1" | "us-east-2");
+        assert_eq!(state["ebs_encryption"], was, "{region}: {state}");
+    }
+    // The record of what the account held is gone with the properties, and never was a tag of
+    // the template's.
+    let tags = org.tags_of(&id).await;
+    assert!(
+        tags.iter()
+            .all(|(k, _)| k != "cfn-organizations-account:before"),
+        "{tags:?}"
+    );
+    assert!(rolled_back.model().get("Tags").is_none(), "{rolled_back:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_default_vpc_in_use_is_left_whole_and_the_create_fails_naming_region_vpc_and_interface() {
     // Creation slow enough to put something in the account's VPC before the handler goes in:
     // the account answers AssumeRole only after 4 s.
@@ -292,7 +391,7 @@ async fn a_custom_resource_sets_alias_and_blocks_replaces_the_alias_and_a_taken_
         "AccountName": "Web", "Email": "web@example.com", "DeletionMode": "CLOSE",
         "AccountAlias": "acme-web", "S3BlockPublicAccess": "true", "DeleteDefaultVpcs": "true"
     });
-    let urls = response_urls(&moto, &["create", "update", "taken"]).await;
+    let urls = response_urls(&moto, &["create", "update", "taken", "undeclared"]).await;
     function
         .send(&custom_event(
             "Create",
@@ -321,7 +420,7 @@ async fn a_custom_resource_sets_alias_and_blocks_replaces_the_alias_and_a_taken_
             "Update",
             "Web",
             &urls[1].put,
-            renamed,
+            renamed.clone(),
             Some(&id),
             Some(desired),
         ))
@@ -351,5 +450,39 @@ async fn a_custom_resource_sets_alias_and_blocks_replaces_the_alias_and_a_taken_
     assert!(
         reason.contains("acme-web-prod") && reason.contains("another AWS account"),
         "{reason}"
+    );
+
+    // A template that stops declaring the alias and the blocks: the account had no alias when
+    // it was created, so none is put back; the blocks were changed by hand since the template
+    // set them, so they are left as they are.
+    let by_hand = json!({"BlockPublicAcls": true, "IgnorePublicAcls": true,
+        "BlockPublicPolicy": true, "RestrictPublicBuckets": false});
+    moto.inside_by_hand(&id, json!({"public_access_block": by_hand}))
+        .await;
+    let mut plain = renamed.clone();
+    let obj = plain.as_object_mut().unwrap();
+    obj.remove("AccountAlias");
+    obj.remove("S3BlockPublicAccess");
+    function
+        .send(&custom_event(
+            "Update",
+            "Web",
+            &urls[3].put,
+            plain,
+            Some(&id),
+            Some(renamed),
+        ))
+        .await;
+    let answer = urls[3].answer(60).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let inside = moto.inside(&id).await;
+    assert_eq!(inside["aliases"], json!([]), "{inside}");
+    assert_eq!(
+        inside["public_access_block"]["restrictPublicBuckets"], false,
+        "{inside}"
+    );
+    assert_eq!(
+        inside["public_access_block"]["blockPublicAcls"], true,
+        "{inside}"
     );
 }

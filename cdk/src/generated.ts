@@ -158,22 +158,27 @@ export interface OrganizationsAccountProperties {
   /**
    * The account's IAM account alias (its sign-in URL), set as the account (RoleName assumed).
    * A changed alias replaces the old one; an alias another AWS account holds fails naming it;
-   * removing the property deletes the alias this template set, if the account still has it.
-   * IAM's rule: 3-63 lowercase letters, digits and dashes, starting and ending with a letter
-   * or digit, no two dashes in a row. READ returns the live alias.
+   * removing the property (or rolling back the update that declared it) puts back the alias
+   * the account had before, recorded before the first change, if the account still has this
+   * template's. IAM's rule: 3-63 lowercase letters, digits and dashes, starting and ending
+   * with a letter or digit, no two dashes in a row. READ returns the live alias.
    */
   readonly accountAlias?: string;
   /**
    * EBS encryption by default in every Region enabled for the account: true turns it on, false
-   * off; absent leaves it as it is. Done as the account (RoleName assumed), on create and
-   * update. READ returns whether it is on in every enabled Region.
+   * off; never declared, it is left as it is; removed from the template (or rolled back), each
+   * Region goes back to what it had before, recorded before the first change. Done as the
+   * account (RoleName assumed), on create and update. READ returns whether it is on in every
+   * enabled Region.
    */
   readonly ebsEncryptionByDefault?: boolean;
   /**
    * S3 Block Public Access for the whole account: true turns all four settings on
    * (BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets), false
-   * removes the account-level configuration (each bucket's own stays); absent leaves it as it
-   * is. Done as the account (RoleName assumed). READ returns whether all four are on.
+   * removes the account-level configuration (each bucket's own stays); never declared, it is
+   * left as it is; removed from the template (or rolled back), the account's settings before
+   * are put back, recorded before the first change. Done as the account (RoleName assumed).
+   * READ returns whether all four are on.
    */
   readonly s3BlockPublicAccess?: boolean;
 }

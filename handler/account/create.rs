@@ -42,6 +42,7 @@ use crate::aws::ownership::{Owned, Purpose};
 use crate::aws::sts::Readiness;
 use crate::aws::translate;
 use crate::vocab::baseline::RegionName;
+use crate::vocab::before::Undeclared;
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::{
     check_tags, AccountId, CreateAccountRequestId, CreateSettings, DesiredAccount, ResourceModel,
@@ -69,6 +70,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
     check_tags(
         &desired.effective_tags(&inv.request.stack_tags),
         &inv.request.stack_tags,
+        1 + usize::from(desired.inside.recorded()),
     )?;
     // The ids in the model a callback or hand-off carries are hints: an AccountId goes out (to
     // CloudFormation, a PhysicalResourceId, Data) only once its record was read and names this
@@ -215,7 +217,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Ctx) -> Result<Step, HandlerError> 
                 partition,
                 role_name,
                 &desired.inside,
-                None,
+                &Undeclared::default(),
                 settled,
             )
             .await?;

@@ -10,8 +10,14 @@
 //! there, and a delete of something already gone succeeds, so a pass cut short by the
 //! invocation's budget, or run again by a re-delivered callback, simply goes on. Regions a pass
 //! finished travel to the next as a hint (they are skipped); READ checks every Region anyway.
+//!
+//! Before the first change to the alias, Block Public Access or encryption, what the account
+//! held is recorded on it (vocab/before.rs). A template that stops declaring one, and so the
+//! rollback of the update that declared it, puts it back as recorded, and only where the
+//! account still holds what the previous template declared (a change made by hand since is
+//! left alone); the entry then leaves the record.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use tokio::task::JoinSet;
@@ -23,8 +29,10 @@ use crate::aws::ownership::Owned;
 use crate::aws::session::AccountSession;
 use crate::aws::sts::Assumed;
 use crate::vocab::baseline::RegionName;
+use crate::vocab::before::{Before, Blocks, EbsBefore, Undeclared, TAG_BEFORE};
 use crate::vocab::error::HandlerError;
-use crate::vocab::inside::{Inside, InsideView, Named};
+use crate::vocab::inside::{AccountAlias, Inside, InsideView, Named};
+use crate::vocab::model::MAX_ACCOUNT_TAGS;
 
 /// Kept free of a pass's budget to answer CloudFormation.
 const ANSWER_ALLOWANCE: Duration = Duration::from_secs(3);
@@ -72,40 +80,59 @@ pub async fn pass(
     partition: &str,
     role_name: &str,
     declared: &Inside,
-    removed_alias: Option<&str>,
+    undeclared: &Undeclared,
     settled: &BTreeSet<RegionName>,
 ) -> Result<Pass, HandlerError> {
     match inv.sts.assume(partition, owned, role_name).await? {
-        Assumed::Session(session) => apply(inv, &session, declared, removed_alias, settled)
+        Assumed::Session(session) => apply(inv, owned, &session, declared, undeclared, settled)
             .await
             .map(Pass::Ran),
         Assumed::NotYet(why) => Ok(Pass::NotYet(why)),
     }
 }
 
-/// One pass: the account-wide settings, then every enabled Region not yet settled, side by
-/// side, for as long as the invocation allows. `removed_alias` is the alias the previous
-/// template declared and this one does not: deleted while the account still has it.
+/// One pass: what the account held before recorded (once, before the first change), the
+/// account-wide settings, then every enabled Region not yet settled, side by side, for as long
+/// as the invocation allows. `undeclared`: what the previous template declared and this one
+/// does not, put back as the record says while the account still holds what was declared.
 pub async fn apply(
     inv: &Invocation<'_>,
+    owned: &Owned,
     session: &AccountSession,
     declared: &Inside,
-    removed_alias: Option<&str>,
+    undeclared: &Undeclared,
     settled: &BTreeSet<RegionName>,
 ) -> Result<Progress, HandlerError> {
-    account_wide(session, declared, removed_alias).await?;
-    if !declared.regional() {
+    let needs_regions = declared.regional()
+        || (undeclared.ebs_encryption.is_some() && owned.before().ebs.is_some());
+    let enabled = match needs_regions {
+        true => enabled_regions(session).await?,
+        false => Vec::new(),
+    };
+    let before = record_before(inv, owned, session, declared, &enabled).await?;
+    account_wide(session, declared, undeclared, &before).await?;
+    let ebs = match (
+        declared.ebs_encryption,
+        undeclared.ebs_encryption,
+        &before.ebs,
+    ) {
+        (Some(on), _, _) => Some(Ebs::Set(on)),
+        (None, Some(was), Some(record)) => Some(Ebs::PutBack {
+            was,
+            record: record.clone(),
+        }),
+        // Nothing recorded (the template's change never started): nothing to put back.
+        (None, Some(_), None) | (None, None, _) => None,
+    };
+    if !declared.delete_default_vpcs && ebs.is_none() {
+        forget_put_back(inv, owned, declared, &before).await?;
         return Ok(Progress::Done(String::new()));
     }
-    let enabled = enabled_regions(session).await?;
     let mut tasks = JoinSet::new();
     for region in enabled.iter().filter(|r| !settled.contains(r)) {
         let ec2 = session.ec2(region);
-        let (region, vpcs, ebs) = (
-            region.clone(),
-            declared.delete_default_vpcs,
-            declared.ebs_encryption,
-        );
+        let ebs = ebs.as_ref().and_then(|e| e.in_region(region));
+        let (region, vpcs) = (region.clone(), declared.delete_default_vpcs);
         tasks.spawn(async move { region_pass(ec2, region, vpcs, ebs).await });
     }
     let allowed = inv.budget.remaining().saturating_sub(ANSWER_ALLOWANCE);
@@ -160,13 +187,141 @@ pub async fn apply(
         .into_iter()
         .filter(|r| !now_settled.contains(r))
         .collect();
-    Ok(match left.is_empty() {
-        true => Progress::Done(summary.join(", ")),
-        false => Progress::Pending {
+    if !left.is_empty() {
+        return Ok(Progress::Pending {
             settled: now_settled,
             left,
-        },
-    })
+        });
+    }
+    forget_put_back(inv, owned, declared, &before).await?;
+    Ok(Progress::Done(summary.join(", ")))
+}
+
+/// EBS encryption by default, as one pass treats it.
+#[derive(Debug, Clone)]
+enum Ebs {
+    /// The template declares it: on or off in every enabled Region.
+    Set(bool),
+    /// The previous template declared `was`; each Region still so goes back to the record.
+    PutBack { was: bool, record: EbsBefore },
+}
+
+/// What one Region's encryption needs.
+#[derive(Debug, Clone, Copy)]
+enum RegionEbs {
+    Set(bool),
+    /// To `to`, only if it is still `was`.
+    PutBack {
+        was: bool,
+        to: bool,
+    },
+}
+
+impl Ebs {
+    fn in_region(&self, region: &RegionName) -> Option<RegionEbs> {
+        match self {
+            Ebs::Set(on) => Some(RegionEbs::Set(*on)),
+            Ebs::PutBack { was, record } => {
+                let to = record.was_on(region);
+                (to != *was).then_some(RegionEbs::PutBack { was: *was, to })
+            }
+        }
+    }
+}
+
+/// The record of what the account held before, with an entry for every property the template
+/// declares: entries it lacks are read from the account and written (one TagResource) before
+/// anything is changed, so a failure at any later point leaves it for the rollback. An entry
+/// already there is kept: it says what the account held before a template first declared it.
+async fn record_before(
+    inv: &Invocation<'_>,
+    owned: &Owned,
+    session: &AccountSession,
+    declared: &Inside,
+    enabled: &[RegionName],
+) -> Result<Before, HandlerError> {
+    let mut before = owned.before().clone();
+    let alias = declared.alias.is_some() && before.alias.is_none();
+    let blocks = declared.block_public_access.is_some() && before.blocks.is_none();
+    let ebs = declared.ebs_encryption.is_some() && before.ebs.is_none();
+    if !(alias || blocks || ebs) {
+        return Ok(before);
+    }
+    if alias {
+        before.alias = Some(session.iam().alias().await?);
+    }
+    if blocks {
+        before.blocks = Some(session.s3control().blocks().await?);
+    }
+    if ebs {
+        before.ebs = Some(EbsBefore::from_states(&ebs_states(session, enabled).await?));
+    }
+    let value = before.encode()?;
+    if !owned.has_before() && owned.tag_count() >= MAX_ACCOUNT_TAGS {
+        return Err(HandlerError::InvalidRequest(format!(
+            "Account {}: already has {} tags, and recording what it holds inside before the template changes it (tag {TAG_BEFORE}, so that removing the property or a rollback puts it back) needs one more; Organizations allows {MAX_ACCOUNT_TAGS}. Remove a tag from the account outside CloudFormation, or from the template, then run the stack operation again. Nothing was changed inside the account",
+            owned.id(),
+            owned.tag_count()
+        )));
+    }
+    inv.org
+        .tag(owned, &BTreeMap::from([(TAG_BEFORE.to_owned(), value)]))
+        .await?;
+    Ok(before)
+}
+
+/// Each enabled Region's EBS encryption by default, read side by side.
+async fn ebs_states(
+    session: &AccountSession,
+    enabled: &[RegionName],
+) -> Result<Vec<(RegionName, bool)>, HandlerError> {
+    let mut tasks = JoinSet::new();
+    for region in enabled {
+        let (ec2, region) = (session.ec2(region), region.clone());
+        tasks.spawn(async move { ec2.ebs_encryption().await.map(|on| (region, on)) });
+    }
+    let mut states = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        states.push(joined.map_err(|e| {
+            HandlerError::InternalFailure(format!(
+                "a Region's read inside the account stopped: {e}"
+            ))
+        })??);
+    }
+    Ok(states)
+}
+
+/// Once a pass is done, entries for properties the template no longer declares have been put
+/// back (or the account no longer held what was declared): they leave the record, and the
+/// record's tag goes when nothing is left in it.
+async fn forget_put_back(
+    inv: &Invocation<'_>,
+    owned: &Owned,
+    declared: &Inside,
+    before: &Before,
+) -> Result<(), HandlerError> {
+    let kept = Before {
+        alias: before.alias.clone().filter(|_| declared.alias.is_some()),
+        blocks: before
+            .blocks
+            .filter(|_| declared.block_public_access.is_some()),
+        ebs: before
+            .ebs
+            .clone()
+            .filter(|_| declared.ebs_encryption.is_some()),
+    };
+    match (&kept == before, kept.is_empty()) {
+        (true, _) => Ok(()),
+        (false, true) => inv.org.untag(owned, &[TAG_BEFORE.to_owned()]).await,
+        (false, false) => {
+            inv.org
+                .tag(
+                    owned,
+                    &BTreeMap::from([(TAG_BEFORE.to_owned(), kept.encode()?)]),
+                )
+                .await
+        }
+    }
 }
 
 fn in_use_message(account: &str, in_use: &[(RegionName, InUse)]) -> String {
@@ -192,32 +347,53 @@ fn in_use_message(account: &str, in_use: &[(RegionName, InUse)]) -> String {
 }
 
 /// The alias and the account-level Block Public Access: read, and changed only where they
-/// differ from the template.
+/// differ from the template; one the template stopped declaring goes back to the record while
+/// the account still holds what the previous template declared.
 async fn account_wide(
     session: &AccountSession,
     declared: &Inside,
-    removed_alias: Option<&str>,
+    undeclared: &Undeclared,
+    before: &Before,
 ) -> Result<(), HandlerError> {
-    if declared.alias.is_some() || removed_alias.is_some() {
+    if declared.alias.is_some() || undeclared.alias.is_some() {
         let iam = session.iam();
         let live = iam.alias().await?;
-        match (&declared.alias, removed_alias) {
-            (Some(alias), _) if live.as_deref() != Some(alias.as_str()) => {
+        match (&declared.alias, &undeclared.alias, &before.alias) {
+            (Some(alias), _, _) if live.as_deref() != Some(alias.as_str()) => {
                 iam.set_alias(alias).await?
             }
-            (Some(_), _) => {}
-            // Only while it is still what the previous template declared.
-            (None, Some(was)) if live.as_deref() == Some(was) => iam.delete_alias(was).await?,
-            (None, _) => {}
+            (Some(_), _, _) => {}
+            (None, Some(was), record) if live.as_deref() == Some(was.as_str()) => match record {
+                Some(Some(old)) if old != was => iam.set_alias(&AccountAlias::parse(old)?).await?,
+                Some(Some(_)) => {}
+                // None recorded: the alias was the template's alone.
+                Some(None) | None => iam.delete_alias(was).await?,
+            },
+            (None, _, _) => {}
         }
     }
-    if let Some(on) = declared.block_public_access {
+    if declared.block_public_access.is_some() || undeclared.block_public_access.is_some() {
         let s3 = session.s3control();
-        if s3.all_blocked().await? != on {
-            match on {
-                true => s3.block_all().await?,
-                false => s3.unblock().await?,
-            }
+        let live = s3.blocks().await?;
+        let as_declared = |on: bool| match on {
+            true => Some(Blocks::ALL),
+            false => None,
+        };
+        let wanted = match (
+            declared.block_public_access,
+            undeclared.block_public_access,
+            &before.blocks,
+        ) {
+            (Some(on), _, _) => Some(as_declared(on)),
+            (None, Some(was), Some(record)) if live == as_declared(was) => Some(*record),
+            // Changed since, or nothing recorded: left as it is.
+            (None, Some(_), _) | (None, None, _) => None,
+        };
+        match wanted {
+            Some(wanted) if wanted == live => {}
+            Some(Some(blocks)) => s3.put(blocks).await?,
+            Some(None) => s3.unblock().await?,
+            None => {}
         }
     }
     Ok(())
@@ -242,7 +418,7 @@ async fn region_pass(
     ec2: Ec2,
     region: RegionName,
     delete_vpcs: bool,
-    ebs: Option<bool>,
+    ebs: Option<RegionEbs>,
 ) -> RegionPass {
     let started = Instant::now();
     let mut calls = 0u32;
@@ -271,11 +447,18 @@ async fn region_pass(
                 ec2.delete_vpc(&vpc).await?;
             }
         }
-        if let Some(on) = ebs {
+        if let Some(ebs) = ebs {
             calls += 1;
-            if ec2.ebs_encryption().await? != on {
+            let live = ec2.ebs_encryption().await?;
+            let to = match ebs {
+                RegionEbs::Set(on) => on,
+                // Changed since the template set it: left as it is.
+                RegionEbs::PutBack { was, to } if live == was => to,
+                RegionEbs::PutBack { .. } => live,
+            };
+            if live != to {
                 calls += 1;
-                ec2.set_ebs_encryption(on).await?;
+                ec2.set_ebs_encryption(to).await?;
             }
         }
         Ok(in_use)
@@ -297,7 +480,13 @@ pub async fn live(session: &AccountSession, named: Named) -> Result<InsideView, 
         view.alias = Some(session.iam().alias().await?);
     }
     if named.block_public_access {
-        view.block_public_access = Some(session.s3control().all_blocked().await?);
+        view.block_public_access = Some(
+            session
+                .s3control()
+                .blocks()
+                .await?
+                .is_some_and(Blocks::all_on),
+        );
     }
     if !named.regional() {
         return Ok(view);

@@ -221,12 +221,10 @@ pub enum UpdateStage {
     },
     /// Bring the declared Regions where the template wants them, polling until they arrive.
     ConvergeUpdatedRegions { account_id: AccountId },
-    /// Inside the account, as its role. `removed_alias`: the alias the previous template
-    /// declared and this one does not; `settled` as in CREATE.
+    /// Inside the account, as its role (what the previous template declared and this one does
+    /// not is worked out again from the request each pass); `settled` as in CREATE.
     ConfigureUpdatedInside {
         account_id: AccountId,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        removed_alias: Option<String>,
         #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
         settled: BTreeSet<RegionName>,
     },
@@ -658,7 +656,6 @@ mod tests {
             },
             UpdateStage::ConfigureUpdatedInside {
                 account_id: id.clone(),
-                removed_alias: None,
                 settled: BTreeSet::new(),
             },
         ];

@@ -15,6 +15,7 @@ use crate::account::step::{Invocation, Step};
 use crate::account::{parent, preflight, read};
 use crate::aws::ownership::{Owned, Purpose};
 use crate::vocab::baseline::{AlternateContacts, Contact, ContactType};
+use crate::vocab::before::{Undeclared, TAG_BEFORE};
 use crate::vocab::error::HandlerError;
 use crate::vocab::identity::declared_names;
 use crate::vocab::model::{
@@ -32,8 +33,8 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
             let owned = inv.owned(account_id, Purpose::Management).await?;
             match baseline::converge_regions(inv, &owned, &desired.regions).await {
                 Ok(Regions::Settled) => {
-                    let removed = ctx_removed_alias(inv)?;
-                    finish(inv, account_id, desired, removed).await
+                    let undeclared = undeclared_of(inv)?;
+                    finish(inv, account_id, desired, &undeclared).await
                 }
                 Ok(Regions::Pending(what)) => Ok(Step::Continue {
                     model: inv.incoming_model()?,
@@ -46,10 +47,10 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
         }
         UpdateStage::ConfigureUpdatedInside {
             account_id,
-            removed_alias,
             settled,
         } => {
             let desired = inv.desired()?;
+            let undeclared = undeclared_of(inv)?;
             let owned = inv.owned(account_id, Purpose::Management).await?;
             let role = role_of(&owned, desired);
             let partition = baseline::partition_of(owned.view().arn.as_deref()).to_owned();
@@ -59,7 +60,7 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
                 &partition,
                 &role,
                 &desired.inside,
-                removed_alias.as_deref(),
+                &undeclared,
                 settled,
             )
             .await?;
@@ -74,7 +75,6 @@ pub async fn run(inv: &Invocation<'_>, ctx: &Context<UpdateStage>) -> Result<Ste
                     model: inv.incoming_model()?,
                     context: Context::new(UpdateStage::ConfigureUpdatedInside {
                         account_id: account_id.clone(),
-                        removed_alias: removed_alias.clone(),
                         settled,
                     })
                     .into(),
@@ -102,29 +102,39 @@ fn role_of(owned: &Owned, desired: &DesiredAccount) -> String {
         .unwrap_or_else(|| desired.role_name.clone())
 }
 
-/// The alias the previous template declared and this one does not.
-fn removed_alias(desired: &DesiredAccount, previous: &ResourceModel) -> Option<String> {
-    match (&desired.inside.alias, &previous.account_alias) {
-        (None, Some(was)) => Some(was.clone()),
-        (Some(_), _) | (None, None) => None,
+/// What the previous template declared inside the account and this one does not (a rollback
+/// of the update that declared it, or a template that stopped declaring it): put back.
+fn undeclared_inside(desired: &DesiredAccount, previous: &ResourceModel) -> Undeclared {
+    let inside = &desired.inside;
+    Undeclared {
+        alias: previous
+            .account_alias
+            .clone()
+            .filter(|_| inside.alias.is_none()),
+        ebs_encryption: previous
+            .ebs_encryption_by_default
+            .filter(|_| inside.ebs_encryption.is_none()),
+        block_public_access: previous
+            .s3_block_public_access
+            .filter(|_| inside.block_public_access.is_none()),
     }
 }
 
-fn ctx_removed_alias(inv: &Invocation<'_>) -> Result<Option<String>, HandlerError> {
+fn undeclared_of(inv: &Invocation<'_>) -> Result<Undeclared, HandlerError> {
     let desired = inv.desired()?;
     let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
-    Ok(removed_alias(desired, &previous))
+    Ok(undeclared_inside(desired, &previous))
 }
 
 /// After the Organizations side and the Regions: the inside of the account when the template
-/// (or the previous one, for an alias it declared) asks, else the account read back.
+/// declares it or the previous one did, else the account read back.
 async fn finish(
     inv: &Invocation<'_>,
     id: &AccountId,
     desired: &DesiredAccount,
-    removed_alias: Option<String>,
+    undeclared: &Undeclared,
 ) -> Result<Step, HandlerError> {
-    if desired.inside.is_empty() && removed_alias.is_none() {
+    if desired.inside.is_empty() && undeclared.is_empty() {
         // Read back through a fresh check: the proof above saw the tags before the change.
         return read::describe(inv, id, Purpose::Management)
             .await
@@ -134,7 +144,6 @@ async fn finish(
         model: inv.incoming_model()?,
         context: Context::new(UpdateStage::ConfigureUpdatedInside {
             account_id: id.clone(),
-            removed_alias,
             settled: BTreeSet::new(),
         })
         .into(),
@@ -155,7 +164,11 @@ async fn apply(
         desired.gov_cloud = settings.gov_cloud;
     }
     let desired_tags = desired.effective_tags(&inv.request.stack_tags);
-    check_tags(&desired_tags, &inv.request.stack_tags)?;
+    check_tags(
+        &desired_tags,
+        &inv.request.stack_tags,
+        1 + usize::from(desired.inside.recorded()),
+    )?;
     let previous = ResourceModel::from_value(inv.request.previous_resource_properties.as_ref())?;
     let id = match (&desired.account_id, &previous.account_id) {
         (Some(id), _) => id.clone(),
@@ -241,12 +254,17 @@ async fn apply(
     if &record != book {
         set.insert(TAG_RECORD.to_owned(), record.encode());
     }
+    // The inside stage adds the record of what the account held there before, if it lacks it.
+    let mut counted = set.clone();
+    if desired.inside.recorded() && !owned.has_before() {
+        counted.insert(TAG_BEFORE.to_owned(), String::new());
+    }
     check_tag_total(
         &id,
         owned.tag_count(),
         owned.has_record(),
         live_tags,
-        &set,
+        &counted,
         &remove,
     )?;
 
@@ -293,8 +311,8 @@ async fn apply(
             message: format!("account {id} updated; bringing its Regions where declared"),
         });
     }
-    let removed = removed_alias(&desired, &previous);
-    finish(inv, &id, &desired, removed).await
+    let undeclared = undeclared_inside(&desired, &previous);
+    finish(inv, &id, &desired, &undeclared).await
 }
 
 /// When the template changes AccountName or Email to what the live account already has (it
@@ -743,6 +761,31 @@ mod tests {
         // Changing a value adds nothing.
         let changed = BTreeMap::from([("tool-3".to_string(), "y".to_string())]);
         check_tag_total(&id, 50, true, &live, &changed, &[]).unwrap();
+        // Declaring something inside the account adds the record of what it held there.
+        let before = BTreeMap::from([(TAG_BEFORE.to_string(), String::new())]);
+        assert!(check_tag_total(&id, 50, true, &live, &before, &[]).is_err());
+    }
+
+    #[test]
+    fn what_the_previous_template_declared_inside_and_this_one_does_not_is_put_back() {
+        let previous = ResourceModel {
+            account_alias: Some("acme-old".into()),
+            ebs_encryption_by_default: Some(true),
+            s3_block_public_access: Some(false),
+            ..ResourceModel::default()
+        };
+        let desired = DesiredAccount::from_properties(Some(&serde_json::json!({
+            "AccountName": "A", "Email": "a@example.com", "S3BlockPublicAccess": false
+        })))
+        .unwrap();
+        assert_eq!(
+            undeclared_inside(&desired, &previous),
+            Undeclared {
+                alias: Some("acme-old".into()),
+                ebs_encryption: Some(true),
+                block_public_access: None,
+            }
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
 use crate::aws::organizations::Organizations;
+use crate::vocab::before::{Before, TAG_BEFORE};
 use crate::vocab::error::{HandlerError, RetryClass};
 use crate::vocab::model::AccountId;
 use crate::vocab::observed::{split_tags, AccountView, Bookkeeping, TAG_RECORD};
@@ -119,8 +120,10 @@ pub struct Owned {
     view: AccountView,
     user_tags: BTreeMap<String, String>,
     book: Bookkeeping,
+    before: Before,
     tag_count: usize,
     has_record: bool,
+    has_before: bool,
 }
 
 impl Owned {
@@ -153,6 +156,17 @@ impl Owned {
     /// Its record, as it stood during the check (empty for an account with none).
     pub fn book(&self) -> &Bookkeeping {
         &self.book
+    }
+
+    /// What the account held inside before a template declared it, as recorded during the
+    /// check (empty when nothing is).
+    pub fn before(&self) -> &Before {
+        &self.before
+    }
+
+    /// Whether the account carries that record's tag.
+    pub fn has_before(&self) -> bool {
+        self.has_before
     }
 }
 
@@ -258,7 +272,8 @@ pub async fn prove(
     };
     let tag_count = tags.len();
     let has_record = tags.contains_key(TAG_RECORD);
-    let (user_tags, book) = split_tags(&tags);
+    let has_before = tags.contains_key(TAG_BEFORE);
+    let (user_tags, book, before) = split_tags(&tags);
     let named = declaration.is_some() && book.resource.as_deref() == declaration;
     if !record_needed || named {
         let owned = Owned {
@@ -266,8 +281,10 @@ pub async fn prove(
             view,
             user_tags,
             book,
+            before,
             tag_count,
             has_record,
+            has_before,
         };
         org.proofs().keep(purpose, declaration, &owned);
         return Ok(Ok(owned));
@@ -338,8 +355,10 @@ mod tests {
             view: v,
             user_tags: BTreeMap::new(),
             book: Bookkeeping::default(),
+            before: Before::default(),
             tag_count: 1,
             has_record: true,
+            has_before: false,
         }
     }
 

@@ -1,10 +1,11 @@
 //! The seam to S3 Control inside a member account, as the account's role: the account-level
-//! S3 Block Public Access settings (all four together).
+//! S3 Block Public Access settings.
 
 use aws_sdk_s3control::types::PublicAccessBlockConfiguration;
 use aws_sdk_s3control::{Client, Config};
 
 use crate::aws::translate;
+use crate::vocab::before::Blocks;
 use crate::vocab::error::HandlerError;
 use crate::vocab::model::AccountId;
 
@@ -26,8 +27,8 @@ impl S3Control {
         }
     }
 
-    /// Whether all four account-level blocks are on (an account with no configuration has none).
-    pub async fn all_blocked(&self) -> Result<bool, HandlerError> {
+    /// The account-level settings (None: the account has no configuration, so none is on).
+    pub async fn blocks(&self) -> Result<Option<Blocks>, HandlerError> {
         match self
             .client
             .get_public_access_block()
@@ -35,21 +36,17 @@ impl S3Control {
             .send()
             .await
         {
-            Ok(out) => Ok(out.public_access_block_configuration().is_some_and(|c| {
-                [
-                    c.block_public_acls(),
-                    c.ignore_public_acls(),
-                    c.block_public_policy(),
-                    c.restrict_public_buckets(),
-                ]
-                .iter()
-                .all(|b| *b == Some(true))
+            Ok(out) => Ok(out.public_access_block_configuration().map(|c| Blocks {
+                block_public_acls: c.block_public_acls() == Some(true),
+                ignore_public_acls: c.ignore_public_acls() == Some(true),
+                block_public_policy: c.block_public_policy() == Some(true),
+                restrict_public_buckets: c.restrict_public_buckets() == Some(true),
             })),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_no_such_public_access_block_configuration()) =>
             {
-                Ok(false)
+                Ok(None)
             }
             Err(e) => Err(translate::classify(
                 SERVICE,
@@ -60,18 +57,18 @@ impl S3Control {
         }
     }
 
-    /// Turns all four account-level blocks on.
-    pub async fn block_all(&self) -> Result<(), HandlerError> {
-        let all = PublicAccessBlockConfiguration::builder()
-            .block_public_acls(true)
-            .ignore_public_acls(true)
-            .block_public_policy(true)
-            .restrict_public_buckets(true)
+    /// Sets the four account-level settings.
+    pub async fn put(&self, blocks: Blocks) -> Result<(), HandlerError> {
+        let conf = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(blocks.block_public_acls)
+            .ignore_public_acls(blocks.ignore_public_acls)
+            .block_public_policy(blocks.block_public_policy)
+            .restrict_public_buckets(blocks.restrict_public_buckets)
             .build();
         self.client
             .put_public_access_block()
             .account_id(self.account.as_str())
-            .public_access_block_configuration(all)
+            .public_access_block_configuration(conf)
             .send()
             .await
             .map_err(|e| translate::classify(SERVICE, "PutPublicAccessBlock", e, None))?;

@@ -78,6 +78,12 @@ impl Inside {
             && self.block_public_access.is_none()
     }
 
+    /// Something whose state before is recorded on the account (vocab/before.rs): the alias,
+    /// encryption, the blocks. Default VPCs are not: a deleted one is gone for good.
+    pub fn recorded(&self) -> bool {
+        self.alias.is_some() || self.ebs_encryption.is_some() || self.block_public_access.is_some()
+    }
+
     /// Something to do in each enabled Region.
     pub fn regional(&self) -> bool {
         self.delete_default_vpcs || self.ebs_encryption.is_some()

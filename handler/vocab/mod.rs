@@ -2,6 +2,7 @@
 //! as Organizations shows it, the schema, the errors and their codes.
 
 pub(crate) mod baseline;
+pub(crate) mod before;
 pub(crate) mod credentials;
 pub(crate) mod error;
 pub(crate) mod error_code;

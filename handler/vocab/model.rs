@@ -398,18 +398,24 @@ pub fn is_reserved_tag_key(key: &str) -> bool {
 /// Organizations allows 50 tags on an account.
 pub const MAX_ACCOUNT_TAGS: usize = 50;
 
-/// The resource's and the stack's tags plus the handler's one record tag must fit in 50, and
-/// each must be a tag Organizations accepts: a stack's tags reach CreateAccount and TagResource
-/// with the resource's own, but no schema checks them, and Organizations refuses a whole request
-/// for one bad tag (InvalidInputException). Checked before any call.
+/// The resource's and the stack's tags plus the handler's own (its record, and what the account
+/// held inside before when the template declares something there: `handler_tags`) must fit in
+/// 50, and each must be a tag Organizations accepts: a stack's tags reach CreateAccount and
+/// TagResource with the resource's own, but no schema checks them, and Organizations refuses a
+/// whole request for one bad tag (InvalidInputException). Checked before any call.
 pub fn check_tags(
     effective: &BTreeMap<String, String>,
     stack_tags: &BTreeMap<String, String>,
+    handler_tags: usize,
 ) -> Result<(), HandlerError> {
-    let total = effective.len() + 1;
+    let total = effective.len() + handler_tags;
     if total > MAX_ACCOUNT_TAGS {
+        let whose = match handler_tags {
+            1 => "the handler's record tag".to_owned(),
+            n => format!("the handler's {n} tags (its record, and what the account held inside before AccountAlias, EbsEncryptionByDefault or S3BlockPublicAccess change it)"),
+        };
         return Err(HandlerError::InvalidRequest(format!(
-            "Tags: {} resource and stack tags plus the handler's record tag make {total}; an account can have at most {MAX_ACCOUNT_TAGS} tags",
+            "Tags: {} resource and stack tags plus {whose} make {total}; an account can have at most {MAX_ACCOUNT_TAGS} tags",
             effective.len()
         )));
     }
@@ -789,13 +795,19 @@ mod tests {
     fn tags_beyond_fifty_with_the_record_fail_naming_the_count() {
         let tags: BTreeMap<String, String> =
             (0..49).map(|i| (format!("k{i}"), String::new())).collect();
-        check_tags(&tags, &BTreeMap::new()).unwrap();
+        check_tags(&tags, &BTreeMap::new(), 1).unwrap();
         let mut more = tags.clone();
         more.insert("one-more".into(), String::new());
-        let e = check_tags(&more, &BTreeMap::new()).unwrap_err();
+        let e = check_tags(&more, &BTreeMap::new(), 1).unwrap_err();
         assert_eq!(
             e.to_string(),
             "Tags: 50 resource and stack tags plus the handler's record tag make 51; an account can have at most 50 tags"
+        );
+        // Declaring something inside the account adds the record of what it held there.
+        let e = check_tags(&tags, &BTreeMap::new(), 2).unwrap_err();
+        assert!(
+            e.to_string().starts_with("Tags: 49 resource and stack tags plus the handler's 2 tags (its record, and what the account held inside before"),
+            "{e}"
         );
     }
 
@@ -822,7 +834,7 @@ mod tests {
         let stack = BTreeMap::from([("owner".to_string(), "platform {team}".to_string())]);
         let mut effective = stack.clone();
         effective.extend(resource);
-        let e = check_tags(&effective, &stack).unwrap_err();
+        let e = check_tags(&effective, &stack, 1).unwrap_err();
         assert_eq!(
             e.code(),
             crate::vocab::error_code::HandlerErrorCode::InvalidRequest
@@ -838,7 +850,7 @@ mod tests {
             ("cost(centre)", "1", "the key contains '('"),
         ] {
             let tags = BTreeMap::from([(k.to_string(), v.to_string())]);
-            let e = check_tags(&tags, &tags).unwrap_err().to_string();
+            let e = check_tags(&tags, &tags, 1).unwrap_err().to_string();
             assert!(e.contains(says), "{k:?}: {e}");
         }
         // Letters and digits of any script, spaces (a no-break space too) and the punctuation
@@ -850,7 +862,7 @@ mod tests {
             ),
             ("empty".to_string(), String::new()),
         ]);
-        check_tags(&fine, &BTreeMap::new()).unwrap();
+        check_tags(&fine, &BTreeMap::new(), 1).unwrap();
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::vocab::before::{Before, TAG_BEFORE};
+
 use crate::vocab::model::{
     is_reserved_tag_key, AccountId, CreateAccountRequestId, ParentId, ResourceModel, Tag,
 };
@@ -162,18 +164,24 @@ impl Bookkeeping {
     }
 }
 
-/// Splits an account's tags into the user's (aws: system tags dropped) and the bookkeeping.
-pub fn split_tags(all: &BTreeMap<String, String>) -> (BTreeMap<String, String>, Bookkeeping) {
+/// Splits an account's tags into the user's (aws: system tags dropped), the bookkeeping and
+/// what the account held inside before a template declared it.
+pub fn split_tags(
+    all: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Bookkeeping, Before) {
     let mut user = BTreeMap::new();
     let mut book = Bookkeeping::default();
+    let mut before = Before::default();
     for (k, v) in all {
         if k == TAG_RECORD {
             book = Bookkeeping::decode(v);
+        } else if k == TAG_BEFORE {
+            before = Before::decode(v);
         } else if !is_reserved_tag_key(k) {
             user.insert(k.clone(), v.clone());
         }
     }
-    (user, book)
+    (user, book, before)
 }
 
 /// The full model READ returns.
@@ -245,10 +253,12 @@ mod tests {
                 "x".to_string(),
             ),
             ("aws:cloudformation:stack-id".to_string(), "x".to_string()),
+            (TAG_BEFORE.to_string(), "v1 alias=-".to_string()),
         ]);
-        let (user, book) = split_tags(&all);
+        let (user, book, before) = split_tags(&all);
         assert_eq!(user.keys().collect::<Vec<_>>(), ["team"]);
         assert_eq!(book, record);
+        assert_eq!(before.alias, Some(None));
     }
 
     #[test]

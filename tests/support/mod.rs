@@ -241,6 +241,14 @@ impl Moto {
         self.control(&path, Some(serde_json::json!({}))).await
     }
 
+    /// A change made inside the account outside CloudFormation: `alias` (or null),
+    /// `ebs_encryption` ({Region: bool}), `public_access_block` ({"BlockPublicAcls": bool,
+    /// ...} or null). Returns what the account then shows, as [`inside`](Self::inside).
+    pub async fn inside_by_hand(&self, account_id: &str, change: Value) -> Value {
+        let path = format!("/_local_org/inside/{account_id}/by-hand");
+        self.control(&path, Some(change)).await
+    }
+
     /// Renames an account as the Account Management API's PutAccountName does, outside
     /// CloudFormation.
     pub async fn put_account_name(&self, account_id: &str, name: &str) {
