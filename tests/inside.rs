@@ -447,8 +447,13 @@ async fn a_custom_resource_sets_alias_and_blocks_replaces_the_alias_and_a_taken_
     let answer = urls[2].answer(120).await;
     assert_eq!(answer["Status"], "FAILED", "{answer}");
     let reason = answer["Reason"].as_str().unwrap_or_default();
+    // It names the alias and the new account that cannot have it (the account exists: the
+    // answer's PhysicalResourceId names it too, for the rollback's delete).
+    let copy = answer["PhysicalResourceId"].as_str().unwrap_or_default();
     assert!(
-        reason.contains("acme-web-prod") && reason.contains("another AWS account"),
+        reason.contains("acme-web-prod")
+            && reason.contains("another AWS account")
+            && reason.contains(&format!("account {copy} cannot have it")),
         "{reason}"
     );
 

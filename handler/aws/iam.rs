@@ -6,6 +6,7 @@ use aws_sdk_iam::{Client, Config};
 use crate::aws::translate;
 use crate::vocab::error::HandlerError;
 use crate::vocab::inside::AccountAlias;
+use crate::vocab::model::AccountId;
 
 const SERVICE: &str = "IAM";
 
@@ -13,13 +14,15 @@ const SERVICE: &str = "IAM";
 #[derive(Clone)]
 pub struct Iam {
     client: Client,
+    account: AccountId,
 }
 
 impl Iam {
     /// A client from a finished configuration (the session's).
-    pub(crate) fn from_conf(conf: Config) -> Iam {
+    pub(crate) fn from_conf(conf: Config, account: AccountId) -> Iam {
         Iam {
             client: Client::from_conf(conf),
+            account,
         }
     }
 
@@ -50,7 +53,8 @@ impl Iam {
                     .is_some_and(|s| s.is_entity_already_exists_exception()) =>
             {
                 Err(HandlerError::ResourceConflict(format!(
-                    "AccountAlias: {alias} belongs to another AWS account (aliases are unique across AWS); choose another AccountAlias"
+                    "AccountAlias: {alias} belongs to another AWS account (aliases are unique across AWS), so account {} cannot have it; choose another AccountAlias",
+                    self.account
                 )))
             }
             Err(e) => Err(translate::classify(SERVICE, "CreateAccountAlias", e, None)),

@@ -142,7 +142,7 @@ impl AccountSession {
             .credentials_provider(self.credentials.clone())
             .region(Region::new(self.home.as_str().to_owned()))
             .build();
-        Iam::from_conf(conf)
+        Iam::from_conf(conf, self.account.clone())
     }
 
     /// S3 Control, for the account's own settings.
